@@ -1,0 +1,387 @@
+//! Errors and diagnostics.
+//!
+//! Two channels report what went wrong or what was unusual:
+//!
+//! - [`Error`] stops an operation. It carries an [`ErrorKind`] that callers can match on, a
+//!   human-readable message and, for parsers, the byte offset where the problem was found.
+//! - [`Diagnostic`] does not stop anything. It records a deviation that was tolerated (in
+//!   lenient mode), a cosmetic difference from the canonical form, or a rule violation found by
+//!   a validator. Every diagnostic has a stable [`DiagnosticCode`]; the table of all codes is
+//!   in the documentation of [`DiagnosticCode`].
+
+use core::fmt;
+use std::error::Error as StdError;
+
+/// What kind of failure an [`Error`] reports.
+///
+/// The kinds are stable and meant to be matched on; new kinds may be added in minor releases.
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ErrorKind {
+    /// The input is not well-formed XML 1.0 (syntax error, mismatched tags, undefined
+    /// entity, a character XML forbids in strict mode, content after the root element).
+    XmlMalformed,
+    /// The input is not UTF-8, or declares an encoding other than UTF-8.
+    XmlEncoding,
+    /// The document declares entities or other markup in a DTD internal subset.
+    /// Such declarations are never processed (no entity expansion, no XXE), so the document
+    /// is refused rather than read differently from a validating parser.
+    DtdDeclaration,
+    /// An element appears where the `daticert.xml` DTD does not allow it (strict mode).
+    ElementOrder,
+    /// An element that the `daticert.xml` DTD does not define (strict mode).
+    UnknownElement,
+    /// An element that may appear once appears more than once (both modes: which value
+    /// would be the right one cannot be decided).
+    DuplicateElement,
+    /// A required element is missing.
+    MissingElement,
+    /// A required attribute is missing.
+    MissingAttribute,
+    /// An attribute or element value is not one the specification allows (an unknown
+    /// `tipo`, a malformed date, an unknown attribute in strict mode).
+    InvalidValue,
+    /// Non-whitespace text where the DTD allows only elements (strict mode).
+    UnexpectedText,
+    /// An input exceeds a configured limit (size, nesting depth).
+    LimitExceeded,
+    /// A value passed by the caller is not acceptable (for example a time with an offset
+    /// that is not a whole number of minutes). The message names the field.
+    InvalidInput,
+}
+
+impl ErrorKind {
+    /// A short English description of the kind, used by `Display`.
+    pub fn description(self) -> &'static str {
+        match self {
+            ErrorKind::XmlMalformed => "malformed XML",
+            ErrorKind::XmlEncoding => "unsupported XML encoding",
+            ErrorKind::DtdDeclaration => "DTD declarations are not processed",
+            ErrorKind::ElementOrder => "element out of order",
+            ErrorKind::UnknownElement => "unknown element",
+            ErrorKind::DuplicateElement => "duplicate element",
+            ErrorKind::MissingElement => "missing element",
+            ErrorKind::MissingAttribute => "missing attribute",
+            ErrorKind::InvalidValue => "invalid value",
+            ErrorKind::UnexpectedText => "unexpected text",
+            ErrorKind::LimitExceeded => "limit exceeded",
+            ErrorKind::InvalidInput => "invalid input",
+        }
+    }
+}
+
+impl fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.description())
+    }
+}
+
+/// The error type of every fallible operation in the crate.
+///
+/// Match on [`Error::kind`]; the message is for humans and may change.
+pub struct Error {
+    kind: ErrorKind,
+    message: String,
+    offset: Option<usize>,
+    source: Option<Box<dyn StdError + Send + Sync + 'static>>,
+}
+
+impl Error {
+    /// Creates an error of the given kind with a message.
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        Error {
+            kind,
+            message: message.into(),
+            offset: None,
+            source: None,
+        }
+    }
+
+    /// Attaches the byte offset in the input where the problem was found.
+    pub fn at(mut self, offset: usize) -> Self {
+        self.offset = Some(offset);
+        self
+    }
+
+    /// Attaches the underlying cause.
+    pub fn with_source(mut self, source: impl StdError + Send + Sync + 'static) -> Self {
+        self.source = Some(Box::new(source));
+        self
+    }
+
+    /// The kind of failure.
+    pub fn kind(&self) -> ErrorKind {
+        self.kind
+    }
+
+    /// A human-readable explanation naming the element, field or value concerned.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// The byte offset in the parsed input where the problem was found, when known.
+    pub fn offset(&self) -> Option<usize> {
+        self.offset
+    }
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut d = f.debug_struct("Error");
+        d.field("kind", &self.kind).field("message", &self.message);
+        if let Some(offset) = self.offset {
+            d.field("offset", &offset);
+        }
+        if let Some(source) = &self.source {
+            d.field("source", source);
+        }
+        d.finish()
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.kind, self.message)?;
+        if let Some(offset) = self.offset {
+            write!(f, " (at byte {offset})")?;
+        }
+        Ok(())
+    }
+}
+
+impl StdError for Error {
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        self.source
+            .as_deref()
+            .map(|s| s as &(dyn StdError + 'static))
+    }
+}
+
+/// How much a [`Diagnostic`] matters.
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Severity {
+    /// A cosmetic difference from the canonical form that every reader can accept.
+    Info,
+    /// A deviation from the specification that was tolerated, or a likely inconsistency.
+    Warning,
+    /// A violation of a rule of the specification, found by a validator.
+    Error,
+}
+
+impl Severity {
+    /// The lower-case English name (`info`, `warning`, `error`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+macro_rules! diagnostic_codes {
+    ($( $(#[$doc:meta])* $variant:ident = $code:literal, $severity:ident; )*) => {
+        #[doc = include_str!("diagnostics.md")]
+        #[non_exhaustive]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum DiagnosticCode {
+            $( $(#[$doc])* $variant, )*
+        }
+
+        impl DiagnosticCode {
+            /// Every code, in table order.
+            pub const ALL: &'static [DiagnosticCode] = &[$(DiagnosticCode::$variant,)*];
+
+            /// The stable kebab-case code, as printed in reports and JSON.
+            pub fn as_str(self) -> &'static str {
+                match self { $(DiagnosticCode::$variant => $code,)* }
+            }
+
+            /// The severity this code always has.
+            pub fn severity(self) -> Severity {
+                match self { $(DiagnosticCode::$variant => Severity::$severity,)* }
+            }
+
+            /// Looks a code up by its stable string.
+            pub fn from_code(code: &str) -> Option<DiagnosticCode> {
+                match code { $($code => Some(DiagnosticCode::$variant),)* _ => None }
+            }
+        }
+    };
+}
+
+diagnostic_codes! {
+    /// `xml-bom`: a UTF-8 byte order mark precedes the document.
+    XmlBom = "xml-bom", Info;
+    /// `xml-declaration-missing`: no `<?xml ...?>` declaration.
+    XmlDeclarationMissing = "xml-declaration-missing", Info;
+    /// `xml-encoding-label`: UTF-8 declared with another spelling, such as `utf-8`.
+    XmlEncodingLabel = "xml-encoding-label", Info;
+    /// `xml-doctype`: a DOCTYPE line (without internal subset) is present; it is not processed.
+    XmlDoctype = "xml-doctype", Info;
+    /// `xml-processing-instruction`: a processing instruction such as `xml-stylesheet`; ignored.
+    XmlProcessingInstruction = "xml-processing-instruction", Info;
+    /// `xml-comment`: a comment; ignored.
+    XmlComment = "xml-comment", Info;
+    /// `xml-cdata`: a CDATA section inside a text value.
+    XmlCdata = "xml-cdata", Info;
+    /// `xml-crlf`: CR LF (or bare CR) line endings.
+    XmlCrlf = "xml-crlf", Info;
+    /// `xml-indentation`: layout other than one element per line with 4-space indentation.
+    XmlIndentation = "xml-indentation", Info;
+    /// `daticert-ricevuta-end-tag`: `<ricevuta ...></ricevuta>` instead of the self-closed form.
+    RicevutaEndTag = "daticert-ricevuta-end-tag", Info;
+    /// `daticert-risposte-empty`: the `risposte` element is empty.
+    RisposteEmpty = "daticert-risposte-empty", Info;
+    /// `daticert-risposte-missing`: no `risposte` element (lenient mode; read as empty).
+    RisposteMissing = "daticert-risposte-missing", Warning;
+    /// `xml-control-character`: a raw character that XML 1.0 forbids, kept as is (lenient mode).
+    XmlControlCharacter = "xml-control-character", Warning;
+    /// `xml-forbidden-char-reference`: a character reference such as `&#18;` to a character
+    /// that XML 1.0 forbids, kept as is (lenient mode).
+    XmlForbiddenCharReference = "xml-forbidden-char-reference", Warning;
+    /// `xml-unknown-element`: an element the DTD does not define; skipped with its content
+    /// (lenient mode).
+    XmlUnknownElement = "xml-unknown-element", Warning;
+    /// `xml-unknown-attribute`: an attribute the DTD does not define; ignored (lenient mode).
+    XmlUnknownAttribute = "xml-unknown-attribute", Warning;
+    /// `xml-stray-text`: text between elements where the DTD allows none; ignored (lenient mode).
+    XmlStrayText = "xml-stray-text", Warning;
+    /// `xml-element-order`: elements not in DTD order; read by name (lenient mode).
+    XmlElementOrder = "xml-element-order", Warning;
+    /// `xml-char-replaced`: the writer replaced characters XML 1.0 forbids with U+FFFD.
+    XmlCharReplaced = "xml-char-replaced", Warning;
+    /// `daticert-empty-field`: `mittente`, a `destinatari`, `gestore-emittente` or
+    /// `identificativo` is empty.
+    EmptyField = "daticert-empty-field", Error;
+    /// `daticert-errore-value`: the `errore` value is not one this `tipo` can carry.
+    ErroreValue = "daticert-errore-value", Error;
+    /// `daticert-ricevuta-missing`: this `tipo` needs `ricevuta`.
+    RicevutaMissing = "daticert-ricevuta-missing", Error;
+    /// `daticert-ricevuta-unexpected`: this `tipo` does not carry `ricevuta`.
+    RicevutaUnexpected = "daticert-ricevuta-unexpected", Error;
+    /// `daticert-consegna-missing`: this `tipo` needs `consegna`.
+    ConsegnaMissing = "daticert-consegna-missing", Error;
+    /// `daticert-consegna-unexpected`: this `tipo` does not carry `consegna`.
+    ConsegnaUnexpected = "daticert-consegna-unexpected", Error;
+    /// `daticert-ricezione-missing`: `presa-in-carico` needs at least one `ricezione`.
+    RicezioneMissing = "daticert-ricezione-missing", Error;
+    /// `daticert-ricezione-unexpected`: this `tipo` does not carry `ricezione`.
+    RicezioneUnexpected = "daticert-ricezione-unexpected", Error;
+    /// `daticert-errore-esteso-missing`: this `tipo` should explain its error in `errore-esteso`.
+    ErroreEstesoMissing = "daticert-errore-esteso-missing", Warning;
+    /// `daticert-errore-esteso-unexpected`: this `tipo` reports no error but has `errore-esteso`.
+    ErroreEstesoUnexpected = "daticert-errore-esteso-unexpected", Warning;
+    /// `daticert-consegna-not-recipient`: `consegna` is not among `destinatari`.
+    ConsegnaNotRecipient = "daticert-consegna-not-recipient", Warning;
+    /// `daticert-ricezione-not-recipient`: a `ricezione` is not among `destinatari`.
+    RicezioneNotRecipient = "daticert-ricezione-not-recipient", Warning;
+    /// `daticert-msgid-brackets`: `msgid` is not enclosed in angle brackets.
+    MsgidBrackets = "daticert-msgid-brackets", Warning;
+    /// `daticert-identificativo-shape`: `identificativo` has angle brackets or no `@`.
+    IdentificativoShape = "daticert-identificativo-shape", Warning;
+}
+
+impl fmt::Display for DiagnosticCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A tolerated deviation, a cosmetic difference, or a rule violation found by a validator.
+///
+/// Diagnostics never stop an operation; callers decide what to do with them (log them, refuse
+/// messages with any `Error`-severity diagnostic, or show them to a user).
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Diagnostic {
+    /// The stable code.
+    pub code: DiagnosticCode,
+    /// The severity, always `code.severity()`.
+    pub severity: Severity,
+    /// Details for humans: which element, which value, where.
+    pub detail: String,
+}
+
+impl Diagnostic {
+    /// Creates a diagnostic with the severity its code has.
+    pub fn new(code: DiagnosticCode, detail: impl Into<String>) -> Self {
+        Diagnostic {
+            code,
+            severity: code.severity(),
+            detail: detail.into(),
+        }
+    }
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} [{}]: {}", self.severity, self.code, self.detail)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The table in `diagnostics.md` is the documentation of record: every code must be in it,
+    /// with its severity, and the table must list nothing else.
+    #[test]
+    fn diagnostics_table_matches_codes() {
+        let table = include_str!("diagnostics.md");
+        let rows: Vec<&str> = table.lines().filter(|l| l.starts_with("| `")).collect();
+        assert_eq!(rows.len(), DiagnosticCode::ALL.len(), "one row per code");
+        for code in DiagnosticCode::ALL {
+            let row = rows
+                .iter()
+                .find(|r| r.starts_with(&format!("| `{}` |", code.as_str())))
+                .unwrap_or_else(|| panic!("{} missing from diagnostics.md", code.as_str()));
+            assert!(
+                row.contains(&format!("| {} |", code.severity().as_str())),
+                "{} has the wrong severity in diagnostics.md",
+                code.as_str()
+            );
+            assert_eq!(DiagnosticCode::from_code(code.as_str()), Some(*code));
+        }
+    }
+
+    #[test]
+    fn codes_are_unique_kebab_case() {
+        let mut seen = std::collections::HashSet::new();
+        for code in DiagnosticCode::ALL {
+            let s = code.as_str();
+            assert!(seen.insert(s), "duplicate code {s}");
+            assert!(
+                s.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'),
+                "{s} is not kebab-case"
+            );
+        }
+    }
+
+    #[test]
+    fn error_display_names_kind_message_and_offset() {
+        let e = Error::new(ErrorKind::MissingElement, "no <identificativo> in <dati>").at(42);
+        assert_eq!(
+            e.to_string(),
+            "missing element: no <identificativo> in <dati> (at byte 42)"
+        );
+        assert_eq!(e.kind(), ErrorKind::MissingElement);
+        assert_eq!(e.offset(), Some(42));
+    }
+
+    #[test]
+    fn error_keeps_its_source() {
+        let io = std::io::Error::other("hsm unplugged");
+        let e = Error::new(ErrorKind::InvalidInput, "signer").with_source(io);
+        let src = StdError::source(&e).map(|s| s.to_string());
+        assert_eq!(src.as_deref(), Some("hsm unplugged"));
+    }
+}

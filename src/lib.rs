@@ -1,0 +1,85 @@
+//! # postacert
+//!
+//! Build and verify Italian certified e-mail: PEC, *Posta Elettronica Certificata*, the
+//! protocol of the technical rules annexed to DM 2 November 2005 (English rendering:
+//! RFC 6109).
+//!
+//! The crate is a set of pure functions. It does not open files or sockets, read the clock,
+//! the environment or a random source, or start threads: times, identifiers, MIME boundaries
+//! and signatures are inputs, so the same inputs always give the same bytes.
+//!
+//! ## Where things are
+//!
+//! | PEC term | what it is | here |
+//! |---|---|---|
+//! | `daticert.xml` (dati di certificazione) | the certification data every message but the anomaly envelope carries | [`daticert`]: [`Daticert`], [`Daticert::parse`], [`Daticert::to_xml`], [`Daticert::validate`] |
+//! | data e ora (spec 2.4) | the one time value of a transaction | [`PecTime`] |
+//! | errori, diagnostica | what stops an operation; what was tolerated or noticed | [`Error`], [`ErrorKind`], [`Diagnostic`], [`DiagnosticCode`] |
+//!
+//! The signing core, the builders of every message, the reader and the provider rules are
+//! built in that order; the README's status table says what is done.
+//!
+//! ## Strict by default, lenient by name
+//!
+//! Real providers deviate from the rules (the corpus notes list them). Every reader is strict
+//! by default; each tolerated deviation is reported as a [`Diagnostic`] with a stable code,
+//! never accepted silently. The table of codes is in the documentation of
+//! [`DiagnosticCode`].
+//!
+//! ## Example: read a `daticert.xml`
+//!
+//! ```
+//! use postacert::daticert::{Daticert, DaticertKind, ParseOptions};
+//! use postacert::DiagnosticCode;
+//!
+//! // Register.it copied a control character from the subject into <oggetto>: not
+//! // well-formed XML, so strict mode refuses it and lenient mode reads it and says so.
+//! let xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>
+//! <postacert tipo=\"posta-certificata\" errore=\"nessuno\">
+//!     <intestazione>
+//!         <mittente>a@pec.example.it</mittente>
+//!         <destinatari tipo=\"certificato\">b@pec.example.it</destinatari>
+//!         <risposte>a@pec.example.it</risposte>
+//!         <oggetto>RIMBORSO \u{16}IVA</oggetto>
+//!     </intestazione>
+//!     <dati>
+//!         <gestore-emittente>Register.it S.p.A.</gestore-emittente>
+//!         <data zona=\"+0200\">
+//!             <giorno>16/07/2018</giorno>
+//!             <ora>13:49:56</ora>
+//!         </data>
+//!         <identificativo>opec228.20180716134950.00580.06.1.02@pec-email.com</identificativo>
+//!         <ricevuta tipo=\"completa\" />
+//!     </dati>
+//! </postacert>
+//! ";
+//! assert!(Daticert::parse(xml.as_bytes(), &ParseOptions::strict()).is_err());
+//! let parsed = Daticert::parse(xml.as_bytes(), &ParseOptions::lenient()).unwrap();
+//! assert_eq!(parsed.daticert.kind, DaticertKind::Transport);
+//! assert_eq!(parsed.diagnostics[0].code, DiagnosticCode::XmlControlCharacter);
+//! assert!(parsed.daticert.validate().is_empty());
+//! ```
+
+#![deny(missing_docs)]
+#![deny(unsafe_code)]
+#![warn(rust_2018_idioms, unreachable_pub)]
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing,
+        clippy::unreachable,
+        clippy::todo,
+        clippy::unimplemented
+    )
+)]
+
+pub mod daticert;
+mod error;
+mod time;
+
+pub use daticert::Daticert;
+pub use error::{Diagnostic, DiagnosticCode, Error, ErrorKind, Severity};
+pub use time::PecTime;
