@@ -48,6 +48,25 @@ pub enum ErrorKind {
     /// A value passed by the caller is not acceptable (for example a time with an offset
     /// that is not a whole number of minutes). The message names the field.
     InvalidInput,
+    /// The MIME structure is not what it must be: not `multipart/signed`, an ambiguous or
+    /// missing boundary, a part count other than two, bare LF line ends, a malformed header.
+    MalformedMime,
+    /// The CMS signature (`smime.p7s`) cannot be decoded or has the wrong structure: not
+    /// SignedData, not detached, not exactly one signer, a missing signed attribute, a
+    /// signer certificate that is not in the message.
+    MalformedCms,
+    /// An algorithm that is not accepted: MD5, an unknown digest or signature algorithm,
+    /// an RSA key below the configured size, a digest that disagrees with the signature
+    /// algorithm.
+    UnsupportedAlgorithm,
+    /// The message digest of the signed content does not match the signed `messageDigest`
+    /// attribute: the content was altered after signing.
+    DigestMismatch,
+    /// The signature value does not verify with the signer's public key.
+    SignatureInvalid,
+    /// A [`Signer`](crate::cms::Signer) failed; [`Error::source`](std::error::Error::source)
+    /// gives its own error.
+    SignerFailed,
 }
 
 impl ErrorKind {
@@ -66,6 +85,12 @@ impl ErrorKind {
             ErrorKind::UnexpectedText => "unexpected text",
             ErrorKind::LimitExceeded => "limit exceeded",
             ErrorKind::InvalidInput => "invalid input",
+            ErrorKind::MalformedMime => "malformed MIME",
+            ErrorKind::MalformedCms => "malformed CMS",
+            ErrorKind::UnsupportedAlgorithm => "unsupported algorithm",
+            ErrorKind::DigestMismatch => "digest mismatch",
+            ErrorKind::SignatureInvalid => "invalid signature",
+            ErrorKind::SignerFailed => "signer failed",
         }
     }
 }
@@ -287,6 +312,24 @@ diagnostic_codes! {
     MsgidBrackets = "daticert-msgid-brackets", Warning;
     /// `daticert-identificativo-shape`: `identificativo` has angle brackets or no `@`.
     IdentificativoShape = "daticert-identificativo-shape", Warning;
+    /// `mime-lf-line-endings`: bare LF line ends were read as CR LF (by option).
+    MimeLfLineEndings = "mime-lf-line-endings", Warning;
+    /// `smime-signature-lf`: the base64 of `smime.p7s` has bare LF line ends (OpenSSL 3 writes
+    /// so); line breaks inside base64 carry nothing.
+    SmimeSignatureLf = "smime-signature-lf", Info;
+    /// `smime-micalg-label`: a `micalg` spelling that is not registered, such as `sha256`.
+    SmimeMicalgLabel = "smime-micalg-label", Info;
+    /// `smime-micalg-mismatch`: `micalg` names another digest than the one the signer used.
+    SmimeMicalgMismatch = "smime-micalg-mismatch", Warning;
+    /// `cms-sha1`: the signature uses SHA-1, still sent by OpenPEC-based providers.
+    CmsSha1 = "cms-sha1", Warning;
+    /// `cms-weak-key`: an RSA key below 2048 bits was accepted (by option).
+    CmsWeakKey = "cms-weak-key", Warning;
+    /// `cms-no-signed-attributes`: the signature covers the content directly, without signed
+    /// attributes (no signing time, no content-type binding).
+    CmsNoSignedAttributes = "cms-no-signed-attributes", Info;
+    /// `cms-ber`: the CMS structure uses BER (indefinite lengths), not DER.
+    CmsBer = "cms-ber", Info;
 }
 
 impl fmt::Display for DiagnosticCode {

@@ -76,10 +76,19 @@
     )
 )]
 
+mod ber;
+pub mod cms;
+mod crypto;
 pub mod daticert;
 mod error;
+pub mod mime;
+pub mod smime;
 mod time;
+pub mod trust;
+mod x509;
 
+pub use crypto::{Backend, DigestAlgorithm};
 pub use daticert::Daticert;
 pub use error::{Diagnostic, DiagnosticCode, Error, ErrorKind, Severity};
 pub use time::PecTime;
+pub use x509::CertificateInfo;

@@ -6,7 +6,9 @@
 
 use core::fmt;
 
-use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, Timelike};
+use chrono::{
+    DateTime, Datelike, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, Offset, Timelike,
+};
 
 use crate::error::{Error, ErrorKind};
 
@@ -106,6 +108,18 @@ impl PecTime {
             )
         })?;
         PecTime::from_datetime(utc.with_timezone(&offset))
+    }
+
+    /// A UTC time from Unix seconds, clamped to 1000-01-01 .. 9999-12-31 (for certificate
+    /// validity, whose `99991231235959Z` "no expiry" value must still be shown).
+    pub(crate) fn utc_saturating(seconds: i64) -> PecTime {
+        const MIN: i64 = -30_610_224_000; // 1000-01-01T00:00:00Z
+        const MAX: i64 = 253_402_300_799; // 9999-12-31T23:59:59Z
+        let utc = DateTime::from_timestamp(seconds.clamp(MIN, MAX), 0).unwrap_or_default();
+        PecTime {
+            local: utc.naive_utc(),
+            offset: chrono::Utc.fix(),
+        }
     }
 
     /// The same instant as a chrono date-time with this offset.
@@ -391,6 +405,16 @@ mod tests {
         let b = PecTime::from_unix(1_733_353_330, 0).unwrap();
         assert_ne!(a, b, "same instant, different offset, different value");
         assert_eq!(a.to_datetime(), b.to_datetime());
+    }
+
+    #[test]
+    fn saturating_utc_keeps_the_four_digit_range() {
+        assert_eq!(
+            PecTime::utc_saturating(0).rfc5322(),
+            "Thu, 01 Jan 1970 00:00:00 +0000"
+        );
+        assert_eq!(PecTime::utc_saturating(i64::MAX).day(), "31/12/9999");
+        assert_eq!(PecTime::utc_saturating(i64::MIN).day(), "01/01/1000");
     }
 
     #[test]

@@ -16,3 +16,102 @@ pub fn skip_without_corpus(test: &str) {
         "SKIPPED {test}: ../shared/corpus is absent, so no real provider message was checked"
     );
 }
+
+/// A file of the test PKI (`tests/fixtures/pki`, made by its `make.sh`; test keys only).
+pub fn pki(file: &str) -> Vec<u8> {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/pki")
+        .join(file);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// The path of a file of the test PKI, for OpenSSL command lines.
+pub fn pki_path(file: &str) -> String {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/pki")
+        .join(file)
+        .to_string_lossy()
+        .into_owned()
+}
+
+/// Runs `openssl` with arguments; panics with a clear message when it is missing. CI
+/// installs it (`.ci/run`).
+pub fn openssl(args: &[&str]) -> std::process::Output {
+    std::process::Command::new("openssl")
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run openssl ({e}); the interop tests need it on PATH"))
+}
+
+/// A scratch file under Cargo's per-test temporary directory.
+pub fn scratch(name: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("postacert-tests");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join(name)
+}
+
+/// 2026-06-01T00:00:00Z: inside the validity of every test certificate but `expired`.
+pub const TEST_TIME_UNIX: i64 = 1_780_272_000;
+
+/// A `Signer` written outside the crate, over the `rsa` crate, signing the DigestInfo as a
+/// raw PKCS #11 `CKM_RSA_PKCS` mechanism would. It makes the signing tests run in any build,
+/// and shows the trait works for external implementations.
+pub struct RawRsaSigner {
+    key: rsa::RsaPrivateKey,
+    certificate: Vec<u8>,
+    chain: Vec<Vec<u8>>,
+}
+
+impl postacert::cms::Signer for RawRsaSigner {
+    fn algorithm(&self) -> postacert::cms::SignatureAlgorithm {
+        postacert::cms::SignatureAlgorithm::RsaPkcs1Sha256
+    }
+    fn certificate(&self) -> &[u8] {
+        &self.certificate
+    }
+    fn chain(&self) -> &[Vec<u8>] {
+        &self.chain
+    }
+    fn sign(
+        &self,
+        request: &postacert::cms::SignRequest<'_>,
+    ) -> Result<Vec<u8>, postacert::cms::SignerError> {
+        self.key
+            .sign(rsa::Pkcs1v15Sign::new_unprefixed(), request.digest_info)
+            .map_err(|e| postacert::cms::SignerError::with_source("raw RSA failed", e))
+    }
+}
+
+/// Every signer available, for a test PKI identity (`alfa`, `beta`, ...), with `ca1` as
+/// chain; each paired with the name of its implementation: the external raw one always, the
+/// crate's software signers when their features are on.
+#[allow(unused_mut)]
+pub fn signers(name: &str) -> Vec<(&'static str, Box<dyn postacert::cms::Signer>)> {
+    use rsa::pkcs8::DecodePrivateKey;
+    let key = pki(&format!("{name}.key.der"));
+    let cert = pki(&format!("{name}.der"));
+    let chain = vec![pki("ca1.der")];
+    let raw = RawRsaSigner {
+        key: rsa::RsaPrivateKey::from_pkcs8_der(&key).unwrap(),
+        certificate: cert.clone(),
+        chain: chain.clone(),
+    };
+    let mut out: Vec<(&'static str, Box<dyn postacert::cms::Signer>)> =
+        vec![("raw", Box::new(raw))];
+    #[cfg(feature = "rsa-signer")]
+    out.push((
+        "rsa",
+        Box::new(
+            postacert::cms::RsaSigner::from_pkcs8_der(&key, cert.clone(), chain.clone()).unwrap(),
+        ),
+    ));
+    #[cfg(feature = "aws-lc")]
+    out.push((
+        "aws-lc",
+        Box::new(
+            postacert::cms::AwsLcSigner::from_pkcs8_der(&key, cert.clone(), chain.clone()).unwrap(),
+        ),
+    ));
+    let _ = (key, cert, chain);
+    out
+}

@@ -1,0 +1,284 @@
+//! The crypto backends behind one seam: digests and RSA PKCS #1 v1.5.
+//!
+//! Two implementations compute the same functions: the pure-Rust RustCrypto crates (`sha2`,
+//! `sha1`, `rsa`; always available) and AWS-LC through `aws-lc-rs` (feature `aws-lc`;
+//! constant-time, faster). Every option struct that does crypto takes a [`Backend`]; tests run
+//! every crypto operation with each backend that is compiled in.
+
+use const_oid::ObjectIdentifier;
+use const_oid::db::rfc5912;
+
+use crate::error::{Error, ErrorKind};
+
+/// Which implementation computes digests and RSA operations.
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Backend {
+    /// The pure-Rust RustCrypto crates (`sha2`, `sha1`, `rsa`).
+    RustCrypto,
+    /// AWS-LC through `aws-lc-rs` (feature `aws-lc`).
+    #[cfg(feature = "aws-lc")]
+    AwsLc,
+}
+
+impl Default for Backend {
+    /// AWS-LC when compiled in, RustCrypto otherwise.
+    fn default() -> Self {
+        #[cfg(feature = "aws-lc")]
+        return Backend::AwsLc;
+        #[cfg(not(feature = "aws-lc"))]
+        return Backend::RustCrypto;
+    }
+}
+
+impl Backend {
+    /// Every backend compiled into this build.
+    pub const ALL: &'static [Backend] = &[
+        Backend::RustCrypto,
+        #[cfg(feature = "aws-lc")]
+        Backend::AwsLc,
+    ];
+
+    /// A short name: `rustcrypto` or `aws-lc`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::RustCrypto => "rustcrypto",
+            #[cfg(feature = "aws-lc")]
+            Backend::AwsLc => "aws-lc",
+        }
+    }
+}
+
+/// A digest algorithm accepted in signatures and certificates. MD5 and anything else is
+/// refused.
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DigestAlgorithm {
+    /// SHA-1: legacy, still sent by OpenPEC-based providers (spec 7.1).
+    Sha1,
+    /// SHA-256.
+    Sha256,
+    /// SHA-384 (certificates).
+    Sha384,
+    /// SHA-512 (certificates).
+    Sha512,
+}
+
+impl DigestAlgorithm {
+    /// The algorithm's object identifier.
+    pub fn oid(self) -> ObjectIdentifier {
+        match self {
+            DigestAlgorithm::Sha1 => rfc5912::ID_SHA_1,
+            DigestAlgorithm::Sha256 => rfc5912::ID_SHA_256,
+            DigestAlgorithm::Sha384 => rfc5912::ID_SHA_384,
+            DigestAlgorithm::Sha512 => rfc5912::ID_SHA_512,
+        }
+    }
+
+    /// The algorithm for an object identifier, if accepted.
+    pub fn from_oid(oid: &ObjectIdentifier) -> Option<DigestAlgorithm> {
+        [
+            DigestAlgorithm::Sha1,
+            DigestAlgorithm::Sha256,
+            DigestAlgorithm::Sha384,
+            DigestAlgorithm::Sha512,
+        ]
+        .into_iter()
+        .find(|d| d.oid() == *oid)
+    }
+
+    /// The digest length in bytes.
+    pub fn output_len(self) -> usize {
+        match self {
+            DigestAlgorithm::Sha1 => 20,
+            DigestAlgorithm::Sha256 => 32,
+            DigestAlgorithm::Sha384 => 48,
+            DigestAlgorithm::Sha512 => 64,
+        }
+    }
+
+    /// The name used in `micalg` (RFC 5751): `sha-1`, `sha-256`, ...
+    pub fn micalg(self) -> &'static str {
+        match self {
+            DigestAlgorithm::Sha1 => "sha-1",
+            DigestAlgorithm::Sha256 => "sha-256",
+            DigestAlgorithm::Sha384 => "sha-384",
+            DigestAlgorithm::Sha512 => "sha-512",
+        }
+    }
+
+    /// The DER of `DigestInfo { algorithm, digest }` (RFC 8017 section 9.2), the value a raw
+    /// RSA PKCS #1 v1.5 operation pads and exponentiates.
+    pub fn digest_info(self, digest: &[u8]) -> Vec<u8> {
+        // The fixed prefixes of RFC 8017 section 9.2, note 1 (parameters NULL).
+        let prefix: &[u8] = match self {
+            DigestAlgorithm::Sha1 => &[
+                0x30, 0x21, 0x30, 0x09, 0x06, 0x05, 0x2b, 0x0e, 0x03, 0x02, 0x1a, 0x05, 0x00, 0x04,
+                0x14,
+            ],
+            DigestAlgorithm::Sha256 => &[
+                0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02,
+                0x01, 0x05, 0x00, 0x04, 0x20,
+            ],
+            DigestAlgorithm::Sha384 => &[
+                0x30, 0x41, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02,
+                0x02, 0x05, 0x00, 0x04, 0x30,
+            ],
+            DigestAlgorithm::Sha512 => &[
+                0x30, 0x51, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02,
+                0x03, 0x05, 0x00, 0x04, 0x40,
+            ],
+        };
+        let mut out = Vec::with_capacity(prefix.len() + digest.len());
+        out.extend_from_slice(prefix);
+        out.extend_from_slice(digest);
+        out
+    }
+}
+
+impl core::fmt::Display for DigestAlgorithm {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(match self {
+            DigestAlgorithm::Sha1 => "SHA-1",
+            DigestAlgorithm::Sha256 => "SHA-256",
+            DigestAlgorithm::Sha384 => "SHA-384",
+            DigestAlgorithm::Sha512 => "SHA-512",
+        })
+    }
+}
+
+/// Computes a digest with the given backend.
+pub(crate) fn digest(backend: Backend, alg: DigestAlgorithm, data: &[u8]) -> Vec<u8> {
+    match backend {
+        Backend::RustCrypto => {
+            use sha2::Digest as _;
+            match alg {
+                DigestAlgorithm::Sha1 => sha1::Sha1::digest(data).to_vec(),
+                DigestAlgorithm::Sha256 => sha2::Sha256::digest(data).to_vec(),
+                DigestAlgorithm::Sha384 => sha2::Sha384::digest(data).to_vec(),
+                DigestAlgorithm::Sha512 => sha2::Sha512::digest(data).to_vec(),
+            }
+        }
+        #[cfg(feature = "aws-lc")]
+        Backend::AwsLc => {
+            use aws_lc_rs::digest as d;
+            let algorithm = match alg {
+                DigestAlgorithm::Sha1 => &d::SHA1_FOR_LEGACY_USE_ONLY,
+                DigestAlgorithm::Sha256 => &d::SHA256,
+                DigestAlgorithm::Sha384 => &d::SHA384,
+                DigestAlgorithm::Sha512 => &d::SHA512,
+            };
+            d::digest(algorithm, data).as_ref().to_vec()
+        }
+    }
+}
+
+/// An RSA public key, parsed once: the PKCS #1 `RSAPublicKey` DER and its size.
+#[derive(Clone)]
+pub(crate) struct RsaPublicKey {
+    /// The PKCS #1 DER, which AWS-LC parses itself.
+    #[cfg_attr(not(feature = "aws-lc"), allow(dead_code))]
+    der: Vec<u8>,
+    key: rsa::RsaPublicKey,
+}
+
+impl RsaPublicKey {
+    /// Reads a `SubjectPublicKeyInfo` that must hold an `rsaEncryption` key.
+    pub(crate) fn from_spki(spki: &spki::SubjectPublicKeyInfoRef<'_>) -> Result<Self, Error> {
+        if spki.algorithm.oid != rfc5912::RSA_ENCRYPTION {
+            return Err(Error::new(
+                ErrorKind::UnsupportedAlgorithm,
+                format!(
+                    "the public key is {}, not RSA (only RSA is supported)",
+                    spki.algorithm.oid
+                ),
+            ));
+        }
+        let der = spki.subject_public_key.raw_bytes().to_vec();
+        use rsa::pkcs1::DecodeRsaPublicKey;
+        let key = rsa::RsaPublicKey::from_pkcs1_der(&der).map_err(|e| {
+            Error::new(
+                ErrorKind::MalformedCms,
+                format!("the RSA public key does not decode: {e}"),
+            )
+        })?;
+        Ok(RsaPublicKey { der, key })
+    }
+
+    /// The modulus size in bits.
+    pub(crate) fn bits(&self) -> usize {
+        use rsa::traits::PublicKeyParts;
+        self.key.n().bits() as usize
+    }
+
+    /// Verifies an RSASSA-PKCS1-v1_5 signature of `message` hashed with `alg`.
+    pub(crate) fn verify(
+        &self,
+        backend: Backend,
+        alg: DigestAlgorithm,
+        message: &[u8],
+        signature: &[u8],
+    ) -> Result<(), Error> {
+        let invalid = || {
+            Error::new(
+                ErrorKind::SignatureInvalid,
+                format!("the RSA signature ({alg}) does not verify with the public key"),
+            )
+        };
+        match backend {
+            Backend::RustCrypto => {
+                let info = alg.digest_info(&digest(backend, alg, message));
+                self.key
+                    .verify(rsa::Pkcs1v15Sign::new_unprefixed(), &info, signature)
+                    .map_err(|_| invalid())
+            }
+            #[cfg(feature = "aws-lc")]
+            Backend::AwsLc => {
+                use aws_lc_rs::signature as s;
+                let params: &s::RsaParameters = match alg {
+                    DigestAlgorithm::Sha1 => &s::RSA_PKCS1_1024_8192_SHA1_FOR_LEGACY_USE_ONLY,
+                    DigestAlgorithm::Sha256 => &s::RSA_PKCS1_1024_8192_SHA256_FOR_LEGACY_USE_ONLY,
+                    DigestAlgorithm::Sha384 => &s::RSA_PKCS1_2048_8192_SHA384,
+                    DigestAlgorithm::Sha512 => &s::RSA_PKCS1_1024_8192_SHA512_FOR_LEGACY_USE_ONLY,
+                };
+                s::UnparsedPublicKey::new(params, &self.der)
+                    .verify(message, signature)
+                    .map_err(|_| invalid())
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backends_agree_on_digests() {
+        let data = b"postacert";
+        for alg in [
+            DigestAlgorithm::Sha1,
+            DigestAlgorithm::Sha256,
+            DigestAlgorithm::Sha384,
+            DigestAlgorithm::Sha512,
+        ] {
+            let reference = digest(Backend::RustCrypto, alg, data);
+            assert_eq!(reference.len(), alg.output_len());
+            for b in Backend::ALL {
+                assert_eq!(digest(*b, alg, data), reference, "{alg} {b:?}");
+            }
+            assert_eq!(DigestAlgorithm::from_oid(&alg.oid()), Some(alg));
+            // The DigestInfo prefix announces the right length.
+            let info = alg.digest_info(&reference);
+            assert_eq!(usize::from(info[1]) + 2, info.len());
+        }
+        assert_eq!(
+            digest(Backend::RustCrypto, DigestAlgorithm::Sha256, b"abc")
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect::<String>(),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+        assert_eq!(DigestAlgorithm::from_oid(&rfc5912::ID_MD_5), None);
+    }
+}

@@ -1,0 +1,475 @@
+//! Header blocks (RFC 5322 section 2.2) and `Content-Type` parameters (RFC 2045 section 5.1),
+//! read strictly and without copying.
+//!
+//! A header block is a sequence of fields, each `name ":" value CRLF`, a value continuing on
+//! lines that begin with a space or TAB (folding), ended by an empty line. Lines must end in
+//! CR LF: callers that accept LF-only input canonicalise it first (see
+//! [`canonical_crlf`](super::canonical_crlf)).
+
+use crate::error::{Error, ErrorKind};
+
+/// Limits on a header block, against hostile input.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct HeaderLimits {
+    /// Longest physical line, CR LF excluded.
+    pub max_line: usize,
+    /// Most fields.
+    pub max_fields: usize,
+}
+
+impl Default for HeaderLimits {
+    fn default() -> Self {
+        // RFC 5322 caps lines at 998 characters; real messages exceed it (long Received
+        // lines, unfolded subjects), so the cap here is generous but finite.
+        HeaderLimits {
+            max_line: 64 * 1024,
+            max_fields: 10_000,
+        }
+    }
+}
+
+/// One header field, borrowed from the input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Field<'a> {
+    /// The name as written.
+    pub name: &'a [u8],
+    /// The value as written after the colon: folding CR LFs included, final CR LF excluded.
+    pub value: &'a [u8],
+}
+
+impl<'a> Field<'a> {
+    /// The name compared without case.
+    pub(crate) fn is(&self, name: &str) -> bool {
+        self.name.eq_ignore_ascii_case(name.as_bytes())
+    }
+
+    /// The value with folding removed (CR LF before a blank dropped) and outer blanks trimmed,
+    /// as text: UTF-8 when valid, otherwise Latin-1.
+    pub(crate) fn unfolded(&self) -> String {
+        let mut out = Vec::with_capacity(self.value.len());
+        let mut i = 0;
+        while let Some(&b) = self.value.get(i) {
+            if b == b'\r' && self.value.get(i + 1) == Some(&b'\n') {
+                i += 2;
+                continue;
+            }
+            out.push(b);
+            i += 1;
+        }
+        let trimmed = trim_blanks(&out);
+        match std::str::from_utf8(trimmed) {
+            Ok(s) => s.to_owned(),
+            Err(_) => trimmed.iter().map(|&b| char::from(b)).collect(),
+        }
+    }
+}
+
+fn trim_blanks(s: &[u8]) -> &[u8] {
+    let start = s
+        .iter()
+        .position(|b| !matches!(b, b' ' | b'\t'))
+        .unwrap_or(s.len());
+    let end = s
+        .iter()
+        .rposition(|b| !matches!(b, b' ' | b'\t'))
+        .map_or(start, |p| p + 1);
+    s.get(start..end).unwrap_or(&[])
+}
+
+/// A parsed header block.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct HeaderBlock<'a> {
+    /// The fields in order.
+    pub fields: Vec<Field<'a>>,
+    /// Offset of the first byte after the empty line that ends the block (the body).
+    pub body_start: usize,
+}
+
+impl<'a> HeaderBlock<'a> {
+    /// The only field with this name: `Ok(None)` when absent, an error when repeated.
+    pub(crate) fn one(&self, name: &str) -> Result<Option<&Field<'a>>, Error> {
+        let mut found = self.fields.iter().filter(|f| f.is(name));
+        let first = found.next();
+        if found.next().is_some() {
+            return Err(Error::new(
+                ErrorKind::MalformedMime,
+                format!("the {name} header appears more than once"),
+            ));
+        }
+        Ok(first)
+    }
+}
+
+/// Reads the header block at the start of `input` (offsets are relative to `input`).
+pub(crate) fn parse_block(input: &[u8], limits: HeaderLimits) -> Result<HeaderBlock<'_>, Error> {
+    let mut fields: Vec<Field<'_>> = Vec::new();
+    let mut pos = 0usize;
+    // The field being read: start of its value, and where its last line ended.
+    let mut current: Option<(usize, usize, usize)> = None; // (name_start, name_end, value_start)
+    let mut last_end = 0usize;
+    loop {
+        let Some(line_len) = memchr::memchr(b'\n', input.get(pos..).unwrap_or(&[])) else {
+            return Err(Error::new(
+                ErrorKind::MalformedMime,
+                "the header block has no end (no empty line)",
+            )
+            .at(pos));
+        };
+        let line_end = pos + line_len; // index of '\n'
+        if line_len == 0 || input.get(line_end - 1) != Some(&b'\r') {
+            return Err(Error::new(
+                ErrorKind::MalformedMime,
+                "a header line ends in a bare LF (CR LF is required)",
+            )
+            .at(line_end));
+        }
+        let line = input.get(pos..line_end - 1).unwrap_or(&[]);
+        if line.len() > limits.max_line {
+            return Err(Error::new(
+                ErrorKind::LimitExceeded,
+                format!(
+                    "a header line of {} bytes is over the limit of {}",
+                    line.len(),
+                    limits.max_line
+                ),
+            )
+            .at(pos));
+        }
+        let next = line_end + 1;
+        if line.is_empty() {
+            if let Some((ns, ne, vs)) = current.take() {
+                push(&mut fields, input, ns, ne, vs, last_end, limits)?;
+            }
+            return Ok(HeaderBlock {
+                fields,
+                body_start: next,
+            });
+        }
+        match line.first() {
+            Some(b' ' | b'\t') => {
+                if current.is_none() {
+                    return Err(Error::new(
+                        ErrorKind::MalformedMime,
+                        "a folded header line with no field before it",
+                    )
+                    .at(pos));
+                }
+            }
+            _ => {
+                if let Some((ns, ne, vs)) = current.take() {
+                    push(&mut fields, input, ns, ne, vs, last_end, limits)?;
+                }
+                let colon = line.iter().position(|&b| b == b':').ok_or_else(|| {
+                    Error::new(ErrorKind::MalformedMime, "a header line without a colon").at(pos)
+                })?;
+                let name = line.get(..colon).unwrap_or(&[]);
+                // RFC 5322: printable US-ASCII except colon. Blanks before the colon are an
+                // obsolete form some software writes; they are dropped.
+                let name_trimmed = trim_blanks(name);
+                if name_trimmed.is_empty() || !name_trimmed.iter().all(|b| (33..=126).contains(b)) {
+                    return Err(Error::new(
+                        ErrorKind::MalformedMime,
+                        "a header field name is empty or has characters RFC 5322 forbids",
+                    )
+                    .at(pos));
+                }
+                current = Some((pos, pos + name_trimmed.len(), pos + colon + 1));
+            }
+        }
+        last_end = line_end - 1;
+        pos = next;
+    }
+}
+
+fn push<'a>(
+    fields: &mut Vec<Field<'a>>,
+    input: &'a [u8],
+    name_start: usize,
+    name_end: usize,
+    value_start: usize,
+    value_end: usize,
+    limits: HeaderLimits,
+) -> Result<(), Error> {
+    if fields.len() >= limits.max_fields {
+        return Err(Error::new(
+            ErrorKind::LimitExceeded,
+            format!("more than {} header fields", limits.max_fields),
+        )
+        .at(name_start));
+    }
+    fields.push(Field {
+        name: input.get(name_start..name_end).unwrap_or(&[]),
+        value: input.get(value_start..value_end).unwrap_or(&[]),
+    });
+    Ok(())
+}
+
+/// A `Content-Type` value: type, subtype (both lower-cased) and parameters (names
+/// lower-cased, values unquoted).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ContentType {
+    pub media_type: String,
+    pub subtype: String,
+    pub params: Vec<(String, String)>,
+}
+
+impl ContentType {
+    /// Whether this is `type/subtype` (compared without case).
+    pub(crate) fn is(&self, media_type: &str, subtype: &str) -> bool {
+        self.media_type.eq_ignore_ascii_case(media_type)
+            && self.subtype.eq_ignore_ascii_case(subtype)
+    }
+
+    /// The value of a parameter, by lower-case name.
+    pub(crate) fn param(&self, name: &str) -> Option<&str> {
+        self.params
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Parses an unfolded `Content-Type` value. Comments `( ... )` are skipped; a parameter
+    /// given twice is an error, since which value a reader takes is exactly what an attacker
+    /// would play with.
+    pub(crate) fn parse(value: &str) -> Result<ContentType, Error> {
+        let bad = |what: &str| {
+            Error::new(
+                ErrorKind::MalformedMime,
+                format!("Content-Type {value:?}: {what}"),
+            )
+        };
+        let mut p = Cursor {
+            s: value.as_bytes(),
+            i: 0,
+        };
+        p.skip_cfws().map_err(&bad)?;
+        let media_type = p.token().ok_or_else(|| bad("no media type"))?;
+        p.skip_cfws().map_err(&bad)?;
+        if !p.eat(b'/') {
+            return Err(bad("no '/' after the media type"));
+        }
+        p.skip_cfws().map_err(&bad)?;
+        let subtype = p.token().ok_or_else(|| bad("no subtype"))?;
+        let mut params: Vec<(String, String)> = Vec::new();
+        loop {
+            p.skip_cfws().map_err(&bad)?;
+            if p.done() {
+                break;
+            }
+            if !p.eat(b';') {
+                return Err(bad("expected ';' between parameters"));
+            }
+            p.skip_cfws().map_err(&bad)?;
+            if p.done() {
+                break; // a trailing ';' is common and harmless
+            }
+            let name = p
+                .token()
+                .ok_or_else(|| bad("a parameter without a name"))?
+                .to_ascii_lowercase();
+            p.skip_cfws().map_err(&bad)?;
+            if !p.eat(b'=') {
+                return Err(bad("a parameter without '='"));
+            }
+            p.skip_cfws().map_err(&bad)?;
+            let value = if p.peek() == Some(b'"') {
+                p.quoted().map_err(&bad)?
+            } else {
+                p.token()
+                    .ok_or_else(|| bad("a parameter without a value"))?
+            };
+            if params.iter().any(|(n, _)| *n == name) {
+                return Err(bad(&format!("parameter {name:?} given twice")));
+            }
+            params.push((name, value));
+        }
+        Ok(ContentType {
+            media_type: media_type.to_ascii_lowercase(),
+            subtype: subtype.to_ascii_lowercase(),
+            params,
+        })
+    }
+}
+
+struct Cursor<'s> {
+    s: &'s [u8],
+    i: usize,
+}
+
+impl Cursor<'_> {
+    fn done(&self) -> bool {
+        self.i >= self.s.len()
+    }
+
+    fn peek(&self) -> Option<u8> {
+        self.s.get(self.i).copied()
+    }
+
+    fn eat(&mut self, c: u8) -> bool {
+        if self.peek() == Some(c) {
+            self.i += 1;
+            true
+        } else {
+            false
+        }
+    }
+
+    /// Skips blanks and (nested) comments.
+    fn skip_cfws(&mut self) -> Result<(), &'static str> {
+        loop {
+            match self.peek() {
+                Some(b' ' | b'\t' | b'\r' | b'\n') => self.i += 1,
+                Some(b'(') => {
+                    let mut depth = 0usize;
+                    loop {
+                        match self.peek() {
+                            None => return Err("unterminated comment"),
+                            Some(b'\\') => self.i += 2,
+                            Some(b'(') => {
+                                depth += 1;
+                                self.i += 1;
+                            }
+                            Some(b')') => {
+                                depth -= 1;
+                                self.i += 1;
+                                if depth == 0 {
+                                    break;
+                                }
+                            }
+                            Some(_) => self.i += 1,
+                        }
+                    }
+                }
+                _ => return Ok(()),
+            }
+        }
+    }
+
+    /// RFC 2045 token: any printable ASCII but tspecials and space.
+    fn token(&mut self) -> Option<String> {
+        let start = self.i;
+        while let Some(c) = self.peek() {
+            if c <= b' ' || c >= 0x7f || b"()<>@,;:\\\"/[]?=".contains(&c) {
+                break;
+            }
+            self.i += 1;
+        }
+        let t = self.s.get(start..self.i)?;
+        if t.is_empty() {
+            return None;
+        }
+        Some(t.iter().map(|&b| char::from(b)).collect())
+    }
+
+    /// A quoted string, unescaped.
+    fn quoted(&mut self) -> Result<String, &'static str> {
+        self.i += 1; // opening quote
+        let mut out = Vec::new();
+        loop {
+            match self.peek() {
+                None => return Err("unterminated quoted string"),
+                Some(b'"') => {
+                    self.i += 1;
+                    break;
+                }
+                Some(b'\\') => {
+                    let c = self
+                        .s
+                        .get(self.i + 1)
+                        .copied()
+                        .ok_or("unterminated quoted string")?;
+                    out.push(c);
+                    self.i += 2;
+                }
+                Some(c) => {
+                    out.push(c);
+                    self.i += 1;
+                }
+            }
+        }
+        Ok(match String::from_utf8(out) {
+            Ok(s) => s,
+            Err(e) => e.into_bytes().iter().map(|&b| char::from(b)).collect(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn block(s: &str) -> Result<HeaderBlock<'_>, Error> {
+        parse_block(s.as_bytes(), HeaderLimits::default())
+    }
+
+    #[test]
+    fn reads_fields_with_folding_and_any_case() {
+        let s = "From: a@b\r\nContent-Type: multipart/signed;\r\n\tprotocol=\"application/x-pkcs7-signature\"; \r\n micalg=sha1\r\nX-Riferimento-Message-ID: <x@y>\r\n\r\nbody";
+        let b = block(s).unwrap();
+        assert_eq!(b.fields.len(), 3);
+        assert_eq!(&s[b.body_start..], "body");
+        let ct = b.one("content-type").unwrap().unwrap();
+        assert_eq!(
+            ct.unfolded(),
+            "multipart/signed;\tprotocol=\"application/x-pkcs7-signature\";  micalg=sha1"
+        );
+        assert!(b.one("Subject").unwrap().is_none());
+        assert!(b.one("FROM").unwrap().is_some());
+    }
+
+    #[test]
+    fn refuses_malformed_blocks() {
+        let cases: &[(&str, ErrorKind)] = &[
+            ("From: a\nTo: b\r\n\r\n", ErrorKind::MalformedMime),
+            ("From: a\r\nTo: b\r\n", ErrorKind::MalformedMime),
+            (" folded: first\r\n\r\n", ErrorKind::MalformedMime),
+            ("No colon here\r\n\r\n", ErrorKind::MalformedMime),
+            (": empty name\r\n\r\n", ErrorKind::MalformedMime),
+        ];
+        for (s, kind) in cases {
+            assert_eq!(block(s).unwrap_err().kind(), *kind, "{s:?}");
+        }
+        let dup = block("Content-Type: a/b\r\ncontent-type: c/d\r\n\r\n").unwrap();
+        assert_eq!(
+            dup.one("Content-Type").unwrap_err().kind(),
+            ErrorKind::MalformedMime
+        );
+    }
+
+    #[test]
+    fn limits_line_length_and_field_count() {
+        let long = format!("Subject: {}\r\n\r\n", "x".repeat(70_000));
+        assert_eq!(block(&long).unwrap_err().kind(), ErrorKind::LimitExceeded);
+        let many = "A: b\r\n".repeat(10_001) + "\r\n";
+        assert_eq!(block(&many).unwrap_err().kind(), ErrorKind::LimitExceeded);
+    }
+
+    #[test]
+    fn content_type_parameters() {
+        let ct = ContentType::parse(
+            "Multipart/Signed; protocol=\"application/pkcs7-signature\"; micalg=sha-256; boundary=\"----=_Part_1\\\"x\" (comment (nested))",
+        )
+        .unwrap();
+        assert!(ct.is("multipart", "signed"));
+        assert_eq!(ct.param("protocol"), Some("application/pkcs7-signature"));
+        assert_eq!(ct.param("micalg"), Some("sha-256"));
+        assert_eq!(ct.param("boundary"), Some("----=_Part_1\"x"));
+        let ct = ContentType::parse("application/xml; name=daticert.xml;").unwrap();
+        assert_eq!(ct.param("name"), Some("daticert.xml"));
+        for bad in [
+            "",
+            "multipart",
+            "multipart/signed; boundary",
+            "multipart/signed; boundary=\"x",
+            "multipart/signed; boundary=a; BOUNDARY=b",
+            "multipart/signed boundary=a",
+            "text/plain (unterminated",
+        ] {
+            assert_eq!(
+                ContentType::parse(bad).unwrap_err().kind(),
+                ErrorKind::MalformedMime,
+                "{bad}"
+            );
+        }
+    }
+}

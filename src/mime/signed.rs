@@ -1,0 +1,683 @@
+//! `multipart/signed` (RFC 1847, S/MIME RFC 8551 section 3.5): the strict split of a received
+//! message and the framing of a message to send.
+//!
+//! Every PEC message is one of these: a first part, the signed entity, and a second part,
+//! `smime.p7s`, the detached CMS signature (spec 2.1, 7.1). The split is our own code rather
+//! than a general MIME parser's, because the exact signed byte range is what the signature
+//! covers: a parser that cuts a part at a different place than the signer meant would verify
+//! something else than what the reader is shown.
+
+use std::borrow::Cow;
+use std::ops::Range;
+
+use memchr::memmem;
+
+use super::base64;
+use super::header::{ContentType, HeaderLimits, parse_block};
+use crate::error::{Diagnostic, DiagnosticCode, Error, ErrorKind};
+
+/// The media type of the signature part and of the `protocol` parameter.
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum SignatureProtocol {
+    /// `application/pkcs7-signature` (RFC 8551), written by current platforms.
+    #[default]
+    Pkcs7Signature,
+    /// `application/x-pkcs7-signature`, the pre-standard label the OpenPEC family writes.
+    XPkcs7Signature,
+}
+
+impl SignatureProtocol {
+    /// The media type as written.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SignatureProtocol::Pkcs7Signature => "application/pkcs7-signature",
+            SignatureProtocol::XPkcs7Signature => "application/x-pkcs7-signature",
+        }
+    }
+
+    fn from_media_type(s: &str) -> Option<SignatureProtocol> {
+        if s.eq_ignore_ascii_case("application/pkcs7-signature") {
+            Some(SignatureProtocol::Pkcs7Signature)
+        } else if s.eq_ignore_ascii_case("application/x-pkcs7-signature") {
+            Some(SignatureProtocol::XPkcs7Signature)
+        } else {
+            None
+        }
+    }
+}
+
+/// Options of [`SignedMessage::parse`].
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SplitOptions {
+    /// Convert bare LF line ends to CR LF before splitting, as OpenSSL does, and report it
+    /// (`mime-lf-line-endings`). Messages stored by mail clients and repositories often lost
+    /// their CRs; the signature covers the CR LF form. Off by default: a bare LF is an error.
+    pub canonicalize_line_endings: bool,
+    /// The largest message accepted, in bytes. Default: 256 MiB (providers cap messages at
+    /// 100 MB).
+    pub max_size: usize,
+}
+
+impl Default for SplitOptions {
+    fn default() -> Self {
+        SplitOptions {
+            canonicalize_line_endings: false,
+            max_size: 256 << 20,
+        }
+    }
+}
+
+/// A received `multipart/signed` message, split strictly.
+///
+/// The split requires: a top-level `Content-Type: multipart/signed` with a `boundary`, a
+/// `protocol` naming a PKCS #7 signature and a `micalg`; delimiter lines only at line starts
+/// (with optional transport padding); no line of the content that begins with the delimiter
+/// and continues otherwise (an ambiguous boundary); exactly two parts and a close delimiter;
+/// a second part of the protocol's type in base64. The preamble and the epilogue are ignored.
+#[derive(Debug, Clone)]
+pub struct SignedMessage<'a> {
+    source: Cow<'a, [u8]>,
+    headers: Vec<(Range<usize>, Range<usize>)>,
+    body_start: usize,
+    signed: Range<usize>,
+    signature: Vec<u8>,
+    protocol: SignatureProtocol,
+    micalg: String,
+    boundary: String,
+    diagnostics: Vec<Diagnostic>,
+}
+
+/// Converts bare LF line ends to CR LF, borrowing when there is none.
+pub fn canonical_crlf(raw: &[u8]) -> Cow<'_, [u8]> {
+    let Some(first) = first_bare_lf(raw) else {
+        return Cow::Borrowed(raw);
+    };
+    let mut out = Vec::with_capacity(raw.len() + raw.len() / 32);
+    out.extend_from_slice(raw.get(..first).unwrap_or(&[]));
+    let mut start = first;
+    for lf in memchr::memchr_iter(b'\n', raw.get(first..).unwrap_or(&[])) {
+        let at = first + lf;
+        out.extend_from_slice(raw.get(start..at).unwrap_or(&[]));
+        if at == 0 || raw.get(at - 1) != Some(&b'\r') {
+            out.push(b'\r');
+        }
+        out.push(b'\n');
+        start = at + 1;
+    }
+    out.extend_from_slice(raw.get(start..).unwrap_or(&[]));
+    Cow::Owned(out)
+}
+
+/// The offset of the first LF not preceded by CR.
+pub(crate) fn first_bare_lf(raw: &[u8]) -> Option<usize> {
+    memchr::memchr_iter(b'\n', raw).find(|&at| at == 0 || raw.get(at - 1) != Some(&b'\r'))
+}
+
+impl<'a> SignedMessage<'a> {
+    /// Splits a received message. See the type documentation for what is required.
+    pub fn parse(raw: &'a [u8], options: &SplitOptions) -> Result<SignedMessage<'a>, Error> {
+        if raw.len() > options.max_size {
+            return Err(Error::new(
+                ErrorKind::LimitExceeded,
+                format!(
+                    "the message is {} bytes, over the limit of {}",
+                    raw.len(),
+                    options.max_size
+                ),
+            ));
+        }
+        let mut diagnostics = Vec::new();
+        let source = match first_bare_lf(raw) {
+            Some(at) if options.canonicalize_line_endings => {
+                diagnostics.push(Diagnostic::new(
+                    DiagnosticCode::MimeLfLineEndings,
+                    format!("bare LF line ends (the first at byte {at}) read as CR LF"),
+                ));
+                canonical_crlf(raw)
+            }
+            _ => Cow::Borrowed(raw),
+        };
+        let lf_error = |at: usize| {
+            Error::new(
+                ErrorKind::MalformedMime,
+                "bare LF line end: the signature covers CR LF line ends \
+                 (SplitOptions::canonicalize_line_endings converts them)",
+            )
+            .at(at)
+        };
+        let first_lf = match &source {
+            Cow::Borrowed(b) => first_bare_lf(b),
+            Cow::Owned(_) => None,
+        };
+        let split = match split(&source) {
+            Ok(split) => split,
+            Err(e) => return Err(first_lf.map_or(e, lf_error)),
+        };
+        if let Some(at) = first_lf {
+            // OpenSSL 3 writes the base64 of smime.p7s with LF even under -crlfeol; line
+            // breaks inside base64 carry nothing, so only there are they tolerated.
+            if !split.signature_body.contains(&at) {
+                return Err(lf_error(at));
+            }
+            let later = source
+                .get(split.signature_body.end..)
+                .and_then(first_bare_lf)
+                .map(|i| i + split.signature_body.end);
+            if let Some(at) = later {
+                return Err(lf_error(at));
+            }
+            diagnostics.push(Diagnostic::new(
+                DiagnosticCode::SmimeSignatureLf,
+                "the base64 of smime.p7s has bare LF line ends",
+            ));
+        }
+        let mut split = split;
+        diagnostics.append(&mut split.diagnostics);
+        Ok(SignedMessage {
+            headers: split.headers,
+            body_start: split.body_start,
+            signed: split.signed,
+            signature: split.signature,
+            protocol: split.protocol,
+            micalg: split.micalg,
+            boundary: split.boundary,
+            diagnostics,
+            source,
+        })
+    }
+
+    /// The message as split: the input, or its CR LF form when it was canonicalised.
+    pub fn source(&self) -> &[u8] {
+        &self.source
+    }
+
+    /// Whether the input was canonicalised to CR LF (so [`source`](Self::source) is a copy).
+    pub fn is_canonicalized(&self) -> bool {
+        matches!(self.source, Cow::Owned(_))
+    }
+
+    /// The top-level header fields in order: name and raw value (folding included).
+    pub fn headers(&self) -> impl Iterator<Item = (&[u8], &[u8])> + '_ {
+        self.headers.iter().map(|(n, v)| {
+            (
+                self.source.get(n.clone()).unwrap_or(&[]),
+                self.source.get(v.clone()).unwrap_or(&[]),
+            )
+        })
+    }
+
+    /// Offset of the body in [`source`](Self::source).
+    pub fn body_start(&self) -> usize {
+        self.body_start
+    }
+
+    /// The signed byte range in [`source`](Self::source): the first part, headers and body,
+    /// without the CR LF that precedes the next delimiter (RFC 2046 section 5.1.1).
+    pub fn signed_range(&self) -> Range<usize> {
+        self.signed.clone()
+    }
+
+    /// The signed entity: what the signature covers.
+    pub fn signed_content(&self) -> &[u8] {
+        self.source.get(self.signed.clone()).unwrap_or(&[])
+    }
+
+    /// The decoded `smime.p7s`: a CMS `ContentInfo` in DER or BER.
+    pub fn signature(&self) -> &[u8] {
+        &self.signature
+    }
+
+    /// The `protocol` parameter.
+    pub fn protocol(&self) -> SignatureProtocol {
+        self.protocol
+    }
+
+    /// The `micalg` parameter, lower-cased.
+    pub fn micalg(&self) -> &str {
+        &self.micalg
+    }
+
+    /// The `boundary` parameter.
+    pub fn boundary(&self) -> &str {
+        &self.boundary
+    }
+
+    /// What the split noticed: canonicalised line ends, a non-standard `micalg` spelling.
+    pub fn diagnostics(&self) -> &[Diagnostic] {
+        &self.diagnostics
+    }
+}
+
+struct Split {
+    headers: Vec<(Range<usize>, Range<usize>)>,
+    body_start: usize,
+    signed: Range<usize>,
+    signature: Vec<u8>,
+    /// Where the base64 of the signature lies in the message.
+    signature_body: Range<usize>,
+    protocol: SignatureProtocol,
+    micalg: String,
+    boundary: String,
+    diagnostics: Vec<Diagnostic>,
+}
+
+fn offsets(base: &[u8], part: &[u8]) -> Range<usize> {
+    let start = (part.as_ptr() as usize).saturating_sub(base.as_ptr() as usize);
+    start..start + part.len()
+}
+
+fn mime_error(message: impl Into<String>) -> Error {
+    Error::new(ErrorKind::MalformedMime, message)
+}
+
+fn split(msg: &[u8]) -> Result<Split, Error> {
+    let head = parse_block(msg, HeaderLimits::default())?;
+    let headers = head
+        .fields
+        .iter()
+        .map(|f| (offsets(msg, f.name), offsets(msg, f.value)))
+        .collect();
+    let ct_field = head
+        .one("Content-Type")?
+        .ok_or_else(|| mime_error("no Content-Type: not a multipart/signed message"))?;
+    let ct = ContentType::parse(&ct_field.unfolded())?;
+    if !ct.is("multipart", "signed") {
+        return Err(mime_error(format!(
+            "Content-Type is {}/{}, not multipart/signed",
+            ct.media_type, ct.subtype
+        )));
+    }
+    let boundary = ct
+        .param("boundary")
+        .ok_or_else(|| mime_error("multipart/signed without a boundary parameter"))?
+        .to_owned();
+    check_boundary(&boundary)?;
+    let protocol_label = ct
+        .param("protocol")
+        .ok_or_else(|| mime_error("multipart/signed without a protocol parameter"))?;
+    let protocol = SignatureProtocol::from_media_type(protocol_label).ok_or_else(|| {
+        mime_error(format!(
+            "protocol {protocol_label:?} is not a PKCS #7 signature"
+        ))
+    })?;
+    let micalg = ct
+        .param("micalg")
+        .ok_or_else(|| mime_error("multipart/signed without a micalg parameter"))?
+        .to_ascii_lowercase();
+    let mut diagnostics = Vec::new();
+    if !matches!(
+        micalg.as_str(),
+        "sha-1" | "sha1" | "sha-256" | "sha-384" | "sha-512"
+    ) {
+        diagnostics.push(Diagnostic::new(
+            DiagnosticCode::SmimeMicalgLabel,
+            format!("micalg={micalg} is not a registered label (RFC 5751: sha-1, sha-256, ...)"),
+        ));
+    }
+
+    let parts = parts(msg, head.body_start, &boundary)?;
+    let [signed, second] = parts;
+    let (signature, signature_body) = signature_part(msg, second, protocol)?;
+    Ok(Split {
+        headers,
+        body_start: head.body_start,
+        signed,
+        signature,
+        signature_body,
+        protocol,
+        micalg,
+        boundary,
+        diagnostics,
+    })
+}
+
+/// RFC 2046: 1 to 70 characters from `bchars`, not ending with a space.
+fn check_boundary(b: &str) -> Result<(), Error> {
+    let ok_char = |c: u8| c.is_ascii_alphanumeric() || b"'()+_,-./:=? ".contains(&c);
+    if b.is_empty() || b.len() > 70 || !b.bytes().all(ok_char) || b.ends_with(' ') {
+        return Err(mime_error(format!(
+            "boundary {b:?} is not valid (RFC 2046)"
+        )));
+    }
+    Ok(())
+}
+
+/// Finds the two body parts of a multipart body, checking every occurrence of the delimiter.
+fn parts(msg: &[u8], body_start: usize, boundary: &str) -> Result<[Range<usize>; 2], Error> {
+    let mut dash = Vec::with_capacity(boundary.len() + 2);
+    dash.extend_from_slice(b"--");
+    dash.extend_from_slice(boundary.as_bytes());
+    let finder = memmem::Finder::new(&dash);
+    let body = msg.get(body_start..).unwrap_or(&[]);
+
+    // Delimiter lines found: (start of the line, start of the next line, is close delimiter).
+    let mut delimiters: Vec<(usize, usize, bool)> = Vec::with_capacity(3);
+    for hit in finder.find_iter(body) {
+        let at = body_start + hit;
+        let line_start = at == body_start || msg.get(at - 2..at) == Some(b"\r\n");
+        if !line_start {
+            continue; // mid-line text is content, not a delimiter
+        }
+        let after = at + dash.len();
+        let (close, rest) = match msg.get(after..after + 2) {
+            Some(b"--") => (true, after + 2),
+            _ => (false, after),
+        };
+        let padding = msg
+            .get(rest..)
+            .unwrap_or(&[])
+            .iter()
+            .take_while(|b| matches!(b, b' ' | b'\t'))
+            .count();
+        let end = rest + padding;
+        let next_line = if msg.get(end..end + 2) == Some(b"\r\n") {
+            end + 2
+        } else if close && end == msg.len() {
+            end
+        } else {
+            return Err(mime_error(
+                "a content line begins with the boundary delimiter and continues: \
+                 the part boundaries are ambiguous",
+            )
+            .at(at));
+        };
+        if delimiters.last().is_some_and(|d| d.2) {
+            // After the close delimiter comes the epilogue, which is ignored, but a
+            // delimiter there would make readers disagree on the parts.
+            return Err(mime_error("a boundary delimiter after the close delimiter").at(at));
+        }
+        delimiters.push((at, next_line, close));
+        if delimiters.len() > 3 {
+            return Err(mime_error("multipart/signed with more than two parts").at(at));
+        }
+    }
+    match delimiters.as_slice() {
+        [
+            (_, first_end, false),
+            (second, second_end, false),
+            (close, _, true),
+        ] => {
+            // A part ends at the CR LF before the next delimiter line.
+            let part = |from: usize, to: usize| -> Result<Range<usize>, Error> {
+                let end = to.checked_sub(2).filter(|e| *e >= from).ok_or_else(|| {
+                    mime_error("a delimiter line directly follows another").at(to)
+                })?;
+                Ok(from..end)
+            };
+            Ok([part(*first_end, *second)?, part(*second_end, *close)?])
+        }
+        [] => Err(mime_error("no boundary delimiter in the body").at(body_start)),
+        [.., (at, _, true)] => Err(mime_error(format!(
+            "multipart/signed with {} part(s) instead of two",
+            delimiters.len() - 1
+        ))
+        .at(*at)),
+        [.., (at, _, false)] => Err(mime_error("no close delimiter").at(*at)),
+    }
+}
+
+/// Reads the signature part: its type must match the protocol; base64 is decoded. Returns
+/// the signature and the range of its base64 text in `msg`.
+fn signature_part(
+    msg: &[u8],
+    part: Range<usize>,
+    protocol: SignatureProtocol,
+) -> Result<(Vec<u8>, Range<usize>), Error> {
+    let bytes = msg.get(part.clone()).unwrap_or(&[]);
+    let head = parse_block(bytes, HeaderLimits::default()).map_err(|e| {
+        let at = e.offset().unwrap_or(0);
+        Error::new(e.kind(), format!("signature part: {}", e.message())).at(part.start + at)
+    })?;
+    let ct = head
+        .one("Content-Type")?
+        .ok_or_else(|| mime_error("the signature part has no Content-Type").at(part.start))?;
+    let ct = ContentType::parse(&ct.unfolded())?;
+    let label = format!("{}/{}", ct.media_type, ct.subtype);
+    if SignatureProtocol::from_media_type(&label) != Some(protocol) {
+        return Err(mime_error(format!(
+            "the signature part is {label}, but protocol says {}",
+            protocol.as_str()
+        ))
+        .at(part.start));
+    }
+    let encoding = head
+        .one("Content-Transfer-Encoding")?
+        .map(|f| f.unfolded().to_ascii_lowercase());
+    if encoding.as_deref() != Some("base64") {
+        return Err(mime_error(format!(
+            "the signature part is not base64 (Content-Transfer-Encoding: {})",
+            encoding.as_deref().unwrap_or("absent")
+        ))
+        .at(part.start));
+    }
+    let body = bytes.get(head.body_start..).unwrap_or(&[]);
+    let der = base64::decode(body).map_err(|e| {
+        let detail = match e {
+            base64::DecodeError::InvalidByte(i) => format!("invalid base64 byte at {i}"),
+            base64::DecodeError::AfterPadding(i) => format!("data after base64 padding at {i}"),
+            base64::DecodeError::Length => "truncated base64".to_owned(),
+        };
+        Error::new(
+            ErrorKind::MalformedCms,
+            format!("smime.p7s does not decode: {detail}"),
+        )
+        .at(part.start + head.body_start)
+    })?;
+    if der.is_empty() {
+        return Err(Error::new(ErrorKind::MalformedCms, "smime.p7s is empty").at(part.start));
+    }
+    Ok((der, part.start + head.body_start..part.end))
+}
+
+/// Writes a `multipart/signed` message: `head` (header lines, each ended by CR LF, without
+/// MIME-Version and Content-Type), then the MIME header, a preamble, the signed entity and the
+/// signature part. The boundary must not occur in `entity` (the caller checks).
+pub(crate) fn frame(
+    head: &[u8],
+    boundary: &str,
+    protocol: SignatureProtocol,
+    micalg: &str,
+    entity: &[u8],
+    signature: &[u8],
+) -> Vec<u8> {
+    let mut out = Vec::with_capacity(head.len() + entity.len() + signature.len() * 4 / 3 + 1024);
+    out.extend_from_slice(head);
+    out.extend_from_slice(b"MIME-Version: 1.0\r\n");
+    out.extend_from_slice(b"Content-Type: multipart/signed; protocol=\"");
+    out.extend_from_slice(protocol.as_str().as_bytes());
+    out.extend_from_slice(b"\"; micalg=");
+    out.extend_from_slice(micalg.as_bytes());
+    out.extend_from_slice(b";\r\n\tboundary=\"");
+    out.extend_from_slice(boundary.as_bytes());
+    out.extend_from_slice(b"\"\r\n\r\nThis is an S/MIME signed message\r\n\r\n--");
+    out.extend_from_slice(boundary.as_bytes());
+    out.extend_from_slice(b"\r\n");
+    out.extend_from_slice(entity);
+    out.extend_from_slice(b"\r\n--");
+    out.extend_from_slice(boundary.as_bytes());
+    out.extend_from_slice(b"\r\nContent-Type: ");
+    out.extend_from_slice(protocol.as_str().as_bytes());
+    out.extend_from_slice(
+        b"; name=\"smime.p7s\"\r\nContent-Transfer-Encoding: base64\r\n\
+          Content-Disposition: attachment; filename=\"smime.p7s\"\r\n\
+          Content-Description: S/MIME Cryptographic Signature\r\n\r\n",
+    );
+    base64::encode_lines(signature, &mut out);
+    out.extend_from_slice(b"\r\n--");
+    out.extend_from_slice(boundary.as_bytes());
+    out.extend_from_slice(b"--\r\n");
+    out
+}
+
+/// A boundary derived from a caller-given value and absent from the content: the first 32
+/// hex digits of SHA-256(seed), prefixed; if `--boundary` occurs in `content` (practically
+/// never), the seed is extended with a counter until it does not.
+pub(crate) fn derive_boundary(seed: &[u8], content: &[u8]) -> String {
+    use sha2::Digest;
+    let mut counter = 0u32;
+    loop {
+        let mut h = sha2::Sha256::new();
+        h.update(seed);
+        if counter > 0 {
+            h.update(counter.to_be_bytes());
+        }
+        let digest = h.finalize();
+        let hex: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
+        let boundary = format!("----postacert-{hex}");
+        let mut dash = b"--".to_vec();
+        dash.extend_from_slice(boundary.as_bytes());
+        if memmem::find(content, &dash).is_none() {
+            return boundary;
+        }
+        counter += 1;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const P7S_B64: &str = "MAMCAQA=";
+
+    fn message(boundary: &str, first: &str, second_type: &str) -> String {
+        format!(
+            "From: a@b\r\nContent-Type: multipart/signed; protocol=\"application/pkcs7-signature\";\r\n micalg=sha-256; boundary=\"{boundary}\"\r\n\r\nThis is an S/MIME signed message\r\n--{boundary}\r\n{first}\r\n--{boundary}\r\nContent-Type: {second_type}; name=smime.p7s\r\nContent-Transfer-Encoding: base64\r\n\r\n{P7S_B64}\r\n--{boundary}--\r\nepilogue"
+        )
+    }
+
+    fn parse(m: &str) -> Result<SignedMessage<'_>, Error> {
+        SignedMessage::parse(m.as_bytes(), &SplitOptions::default())
+    }
+
+    #[test]
+    fn splits_exactly() {
+        let first = "Content-Type: text/plain\r\n\r\nhello\r\n";
+        let m = message("B", first, "application/pkcs7-signature");
+        let s = parse(&m).unwrap();
+        assert_eq!(s.signed_content(), first.as_bytes());
+        assert_eq!(s.signature(), [0x30, 0x03, 0x02, 0x01, 0x00]);
+        assert_eq!(s.boundary(), "B");
+        assert_eq!(s.micalg(), "sha-256");
+        assert_eq!(s.protocol(), SignatureProtocol::Pkcs7Signature);
+        assert!(s.diagnostics().is_empty());
+        assert_eq!(s.headers().count(), 2);
+    }
+
+    #[test]
+    fn mid_line_boundary_text_is_content() {
+        // mail-parser 0.11 cut parts here (its issue 156); this split must not.
+        let first = "Content-Type: text/plain\r\n\r\nvisit --B and more";
+        let m = message("B", first, "application/pkcs7-signature");
+        assert_eq!(parse(&m).unwrap().signed_content(), first.as_bytes());
+    }
+
+    #[test]
+    fn boundary_prefix_at_line_start_is_ambiguous() {
+        let first = "Content-Type: text/plain\r\n\r\n--Bx not a delimiter?";
+        let m = message("B", first, "application/pkcs7-signature");
+        assert_eq!(parse(&m).unwrap_err().kind(), ErrorKind::MalformedMime);
+    }
+
+    #[test]
+    fn transport_padding_is_allowed() {
+        let first = "Content-Type: text/plain\r\n\r\nx";
+        let m =
+            message("B", first, "application/pkcs7-signature").replacen("--B\r\n", "--B \t\r\n", 1);
+        assert_eq!(parse(&m).unwrap().signed_content(), first.as_bytes());
+    }
+
+    #[test]
+    fn refuses_wrong_part_counts() {
+        let three = "From: a\r\nContent-Type: multipart/signed; protocol=\"application/pkcs7-signature\"; micalg=sha-256; boundary=B\r\n\r\n--B\r\n\r\nx\r\n--B\r\n\r\ny\r\n--B\r\n\r\nz\r\n--B--\r\n";
+        assert_eq!(parse(three).unwrap_err().kind(), ErrorKind::MalformedMime);
+        let one = "From: a\r\nContent-Type: multipart/signed; protocol=\"application/pkcs7-signature\"; micalg=sha-256; boundary=B\r\n\r\n--B\r\n\r\nx\r\n--B--\r\n";
+        assert_eq!(parse(one).unwrap_err().kind(), ErrorKind::MalformedMime);
+        let open = message("B", "\r\nx", "application/pkcs7-signature").replace("--B--", "--C--");
+        assert_eq!(parse(&open).unwrap_err().kind(), ErrorKind::MalformedMime);
+        let after =
+            message("B", "\r\nx", "application/pkcs7-signature").replace("epilogue", "--B\r\n");
+        assert_eq!(parse(&after).unwrap_err().kind(), ErrorKind::MalformedMime);
+    }
+
+    #[test]
+    fn refuses_wrong_types() {
+        let m = message("B", "\r\nx", "application/pkcs7-mime");
+        assert_eq!(parse(&m).unwrap_err().kind(), ErrorKind::MalformedMime);
+        let m = message("B", "\r\nx", "application/pkcs7-signature")
+            .replace("multipart/signed", "multipart/mixed");
+        assert_eq!(parse(&m).unwrap_err().kind(), ErrorKind::MalformedMime);
+        let m =
+            message("B", "\r\nx", "application/pkcs7-signature").replace(" micalg=sha-256;", "");
+        assert_eq!(parse(&m).unwrap_err().kind(), ErrorKind::MalformedMime);
+        let m = message("B", "\r\nx", "application/pkcs7-signature").replace("base64", "7bit");
+        assert_eq!(parse(&m).unwrap_err().kind(), ErrorKind::MalformedMime);
+        let m =
+            message("B", "\r\nx", "application/pkcs7-signature").replace(P7S_B64, "MII...njA==");
+        assert_eq!(parse(&m).unwrap_err().kind(), ErrorKind::MalformedCms);
+    }
+
+    #[test]
+    fn bare_lf_needs_the_option() {
+        let m = message(
+            "B",
+            "Content-Type: text/plain\r\n\r\nhello",
+            "application/pkcs7-signature",
+        )
+        .replace("\r\n", "\n");
+        let e = SignedMessage::parse(m.as_bytes(), &SplitOptions::default()).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::MalformedMime);
+        let options = SplitOptions {
+            canonicalize_line_endings: true,
+            ..SplitOptions::default()
+        };
+        let s = SignedMessage::parse(m.as_bytes(), &options).unwrap();
+        assert!(s.is_canonicalized());
+        assert_eq!(s.signed_content(), b"Content-Type: text/plain\r\n\r\nhello");
+        assert_eq!(s.diagnostics()[0].code, DiagnosticCode::MimeLfLineEndings);
+    }
+
+    #[test]
+    fn canonical_crlf_borrows_when_it_can() {
+        assert!(matches!(canonical_crlf(b"a\r\nb"), Cow::Borrowed(_)));
+        assert_eq!(&*canonical_crlf(b"\na\r\nb\nc\n"), b"\r\na\r\nb\r\nc\r\n");
+    }
+
+    #[test]
+    fn nonstandard_micalg_is_reported() {
+        let m = message("B", "\r\nx", "application/pkcs7-signature").replace("sha-256", "sha256");
+        let s = parse(&m).unwrap();
+        assert_eq!(s.diagnostics()[0].code, DiagnosticCode::SmimeMicalgLabel);
+    }
+
+    #[test]
+    fn framing_splits_back() {
+        let entity = b"Content-Type: text/plain\r\n\r\nciao\r\n";
+        let boundary = derive_boundary(b"opec1@pec.example.it", entity);
+        let out = frame(
+            b"From: x@y\r\n",
+            &boundary,
+            SignatureProtocol::XPkcs7Signature,
+            "sha-256",
+            entity,
+            &[0x30, 0x03, 0x02, 0x01, 0x00],
+        );
+        let s = SignedMessage::parse(&out, &SplitOptions::default()).unwrap();
+        assert_eq!(s.signed_content(), entity);
+        assert_eq!(s.signature(), [0x30, 0x03, 0x02, 0x01, 0x00]);
+        assert_eq!(s.protocol(), SignatureProtocol::XPkcs7Signature);
+        assert_eq!(s.boundary(), boundary);
+    }
+
+    #[test]
+    fn derived_boundary_avoids_the_content() {
+        let first = derive_boundary(b"seed", b"");
+        let content = format!("x\r\n--{first}\r\n");
+        let second = derive_boundary(b"seed", content.as_bytes());
+        assert_ne!(first, second);
+        assert!(!content.contains(&format!("--{second}")));
+        assert_eq!(derive_boundary(b"seed", b""), first, "deterministic");
+        assert!(check_boundary(&first).is_ok());
+    }
+}

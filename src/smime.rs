@@ -1,0 +1,220 @@
+//! S/MIME signed messages (RFC 8551, spec 2.1 and 7.1): a `multipart/signed` whose second
+//! part is a detached CMS signature of the first.
+//!
+//! - [`prepare`] / [`PendingMessage::finish`] (or [`PendingMessage::sign_with`]) sign an
+//!   entity and frame the message.
+//! - [`verify`] splits a received message strictly and verifies its signature; trust in the
+//!   signer is a separate question for [`TrustStore`](crate::trust::TrustStore).
+
+use crate::cms::{self, PendingSignature, SignOptions, SignRequest, Signer};
+use crate::error::{Diagnostic, DiagnosticCode, Error, ErrorKind};
+use crate::mime::{self, SignatureProtocol, SignedMessage, SplitOptions};
+use crate::time::PecTime;
+use crate::{DigestAlgorithm, cms::SignatureReport, cms::VerifyOptions};
+
+/// Options of [`prepare`].
+#[non_exhaustive]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MessageSignOptions {
+    /// The CMS options: backend, `signatureAlgorithm`, ESS signing-certificate.
+    pub cms: SignOptions,
+    /// The `protocol` label: `application/pkcs7-signature` (default) or the OpenPEC
+    /// family's `application/x-pkcs7-signature`.
+    pub protocol: SignatureProtocol,
+}
+
+/// A message whose signature is pending: the entity and headers are fixed.
+#[derive(Debug)]
+pub struct PendingMessage {
+    head: Vec<u8>,
+    entity: Vec<u8>,
+    boundary: String,
+    protocol: SignatureProtocol,
+    signature: PendingSignature,
+}
+
+/// Prepares a signed message.
+///
+/// - `head`: the top-level header lines, each ended by CR LF, without `MIME-Version` and
+///   `Content-Type` (written here);
+/// - `entity`: the MIME entity to sign (its own headers, an empty line, its body), CR LF
+///   throughout;
+/// - `boundary_seed`: any caller-given value (a message identifier, say); the boundary is
+///   derived from it and checked absent from the entity, so the output is deterministic;
+/// - `certificate` and `chain`: DER, the signer's and the intermediates to embed;
+/// - `signing_time`: the transaction time.
+///
+/// Fails with [`ErrorKind::InvalidInput`] naming the field when the head or the entity has
+/// bare LF or CR, or the head already has a MIME header.
+pub fn prepare(
+    head: &[u8],
+    entity: Vec<u8>,
+    boundary_seed: &[u8],
+    certificate: &[u8],
+    chain: &[Vec<u8>],
+    signing_time: PecTime,
+    options: &MessageSignOptions,
+) -> Result<PendingMessage, Error> {
+    check_crlf("head", head)?;
+    check_crlf("entity", &entity)?;
+    if !head.is_empty() && !head.ends_with(b"\r\n") {
+        return Err(Error::new(
+            ErrorKind::InvalidInput,
+            "head: the last header line must end with CR LF",
+        ));
+    }
+    let block = [head, b"\r\n"].concat();
+    let fields = mime::header::parse_block(&block, mime::header::HeaderLimits::default())
+        .map_err(|e| Error::new(ErrorKind::InvalidInput, format!("head: {}", e.message())))?;
+    if let Some(f) = fields
+        .fields
+        .iter()
+        .find(|f| f.is("Content-Type") || f.is("MIME-Version"))
+    {
+        return Err(Error::new(
+            ErrorKind::InvalidInput,
+            format!(
+                "head: {} is written by the framing, not given",
+                String::from_utf8_lossy(f.name)
+            ),
+        ));
+    }
+    let boundary = mime::derive_boundary(boundary_seed, &entity);
+    let signature = cms::prepare(&entity, certificate, chain, signing_time, &options.cms)?;
+    Ok(PendingMessage {
+        head: head.to_vec(),
+        entity,
+        boundary,
+        protocol: options.protocol,
+        signature,
+    })
+}
+
+fn check_crlf(field: &str, bytes: &[u8]) -> Result<(), Error> {
+    let bad_lf = mime::first_bare_lf(bytes);
+    let bad_cr = memchr::memchr_iter(b'\r', bytes).find(|&i| bytes.get(i + 1) != Some(&b'\n'));
+    if let Some(at) = bad_lf.into_iter().chain(bad_cr).min() {
+        return Err(Error::new(
+            ErrorKind::InvalidInput,
+            format!("{field}: bare CR or LF at byte {at}; signed content must be CR LF throughout"),
+        ));
+    }
+    Ok(())
+}
+
+impl PendingMessage {
+    /// The bytes to sign (the DER of the signed attributes).
+    pub fn to_be_signed(&self) -> &[u8] {
+        self.signature.to_be_signed()
+    }
+
+    /// SHA-256 of [`to_be_signed`](Self::to_be_signed).
+    pub fn digest(&self) -> &[u8] {
+        self.signature.digest()
+    }
+
+    /// The DER DigestInfo of [`digest`](Self::digest).
+    pub fn digest_info(&self) -> &[u8] {
+        self.signature.digest_info()
+    }
+
+    /// The request a [`Signer`] receives.
+    pub fn request(&self) -> SignRequest<'_> {
+        self.signature.request()
+    }
+
+    /// The signed entity, as it will appear in the message.
+    pub fn entity(&self) -> &[u8] {
+        &self.entity
+    }
+
+    /// The boundary chosen.
+    pub fn boundary(&self) -> &str {
+        &self.boundary
+    }
+
+    /// Completes the message with the signature value (checked against the certificate's
+    /// key first) and returns its bytes.
+    pub fn finish(self, signature: &[u8]) -> Result<Vec<u8>, Error> {
+        self.complete(|pending| pending.finish(signature))
+    }
+
+    /// Signs with `signer` and completes the message.
+    pub fn sign_with(self, signer: &dyn Signer) -> Result<Vec<u8>, Error> {
+        self.complete(|pending| pending.sign_with(signer))
+    }
+
+    fn complete(
+        self,
+        sign: impl FnOnce(PendingSignature) -> Result<Vec<u8>, Error>,
+    ) -> Result<Vec<u8>, Error> {
+        let cms = sign(self.signature)?;
+        Ok(mime::frame(
+            &self.head,
+            &self.boundary,
+            self.protocol,
+            DigestAlgorithm::Sha256.micalg(),
+            &self.entity,
+            &cms,
+        ))
+    }
+}
+
+/// Options of [`verify`].
+#[non_exhaustive]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MessageVerifyOptions {
+    /// How to split the message (line-end canonicalisation, size limit).
+    pub split: SplitOptions,
+    /// How to verify the signature (backend, minimum key size, size limit).
+    pub cms: VerifyOptions,
+}
+
+/// A message whose signature verified.
+#[derive(Debug, Clone)]
+pub struct VerifiedMessage<'a> {
+    /// The split message: headers, signed entity, signature.
+    pub message: SignedMessage<'a>,
+    /// What the signature says.
+    pub signature: SignatureReport,
+    /// Everything noticed, split and signature together, plus `smime-micalg-mismatch`.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Splits a received message strictly and verifies its signature cryptographically.
+///
+/// Errors are those of [`SignedMessage::parse`] and [`cms::verify_detached`]: a message whose
+/// content was altered gives [`ErrorKind::DigestMismatch`], a forged signature
+/// [`ErrorKind::SignatureInvalid`].
+pub fn verify<'a>(
+    raw: &'a [u8],
+    options: &MessageVerifyOptions,
+) -> Result<VerifiedMessage<'a>, Error> {
+    let message = SignedMessage::parse(raw, &options.split)?;
+    let signature =
+        cms::verify_detached(message.signed_content(), message.signature(), &options.cms)?;
+    let mut diagnostics = message.diagnostics().to_vec();
+    diagnostics.extend(signature.diagnostics.iter().cloned());
+    let named = match message.micalg() {
+        "sha-1" | "sha1" => Some(DigestAlgorithm::Sha1),
+        "sha-256" | "sha256" => Some(DigestAlgorithm::Sha256),
+        "sha-384" | "sha384" => Some(DigestAlgorithm::Sha384),
+        "sha-512" | "sha512" => Some(DigestAlgorithm::Sha512),
+        _ => None,
+    };
+    if named != Some(signature.digest_algorithm) {
+        diagnostics.push(Diagnostic::new(
+            DiagnosticCode::SmimeMicalgMismatch,
+            format!(
+                "micalg={} but the signer used {}",
+                message.micalg(),
+                signature.digest_algorithm
+            ),
+        ));
+    }
+    Ok(VerifiedMessage {
+        message,
+        signature,
+        diagnostics,
+    })
+}

@@ -1,0 +1,334 @@
+//! X.509 certificates as the verifier needs them: raw pieces for exact comparisons and
+//! signatures, parsed extensions for the provider profile and path checks (spec 7.2).
+
+use std::ops::Range;
+
+use const_oid::ObjectIdentifier;
+use const_oid::db::rfc5912;
+use der::{Decode, Encode};
+use x509_cert::Certificate;
+use x509_cert::ext::pkix::name::GeneralName;
+use x509_cert::ext::pkix::{
+    AuthorityKeyIdentifier, BasicConstraints, CertificatePolicies, KeyUsage, KeyUsages,
+    NameConstraints, SubjectAltName, SubjectKeyIdentifier,
+};
+
+use crate::ber::{self, Tlv};
+use crate::crypto::{self, Backend, DigestAlgorithm, RsaPublicKey};
+use crate::error::{Error, ErrorKind};
+use crate::time::PecTime;
+
+/// What a certificate says, for reports: who, by whom, which addresses, when, and its
+/// fingerprints (upper-case hex without separators, as the provider index writes them).
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CertificateInfo {
+    /// The subject distinguished name (RFC 4514 form).
+    pub subject: String,
+    /// The issuer distinguished name (RFC 4514 form).
+    pub issuer: String,
+    /// The serial number, hex.
+    pub serial: String,
+    /// SHA-1 of the DER, the `providerCertificateHash` of the provider index (spec 8).
+    pub sha1_fingerprint: String,
+    /// SHA-256 of the DER.
+    pub sha256_fingerprint: String,
+    /// The `rfc822Name` entries of subjectAltName: for a provider, its service address.
+    pub email_addresses: Vec<String>,
+    /// Start of validity (UTC).
+    pub not_before: PecTime,
+    /// End of validity (UTC).
+    pub not_after: PecTime,
+    /// The certificate, DER as received.
+    pub der: Vec<u8>,
+}
+
+/// A certificate held with its raw DER and the ranges of the pieces verification needs.
+#[derive(Clone)]
+pub(crate) struct Cert {
+    pub der: Vec<u8>,
+    pub parsed: Certificate,
+    tbs: Range<usize>,
+    issuer: Range<usize>,
+    subject: Range<usize>,
+    serial: Range<usize>,
+    sig_alg: ObjectIdentifier,
+    signature: Vec<u8>,
+}
+
+fn bad_cert(what: impl Into<String>) -> Error {
+    Error::new(
+        ErrorKind::MalformedCms,
+        format!("certificate: {}", what.into()),
+    )
+}
+
+fn range_in(base: &[u8], part: &[u8]) -> Range<usize> {
+    let start = (part.as_ptr() as usize).saturating_sub(base.as_ptr() as usize);
+    start..start + part.len()
+}
+
+/// The digest a certificate signature algorithm uses; RSA PKCS #1 v1.5 only.
+pub(crate) fn rsa_signature_digest(oid: &ObjectIdentifier) -> Result<DigestAlgorithm, Error> {
+    match *oid {
+        rfc5912::SHA_1_WITH_RSA_ENCRYPTION => Ok(DigestAlgorithm::Sha1),
+        rfc5912::SHA_256_WITH_RSA_ENCRYPTION => Ok(DigestAlgorithm::Sha256),
+        rfc5912::SHA_384_WITH_RSA_ENCRYPTION => Ok(DigestAlgorithm::Sha384),
+        rfc5912::SHA_512_WITH_RSA_ENCRYPTION => Ok(DigestAlgorithm::Sha512),
+        rfc5912::MD_5_WITH_RSA_ENCRYPTION => Err(Error::new(
+            ErrorKind::UnsupportedAlgorithm,
+            "md5WithRSAEncryption is refused",
+        )),
+        other => Err(Error::new(
+            ErrorKind::UnsupportedAlgorithm,
+            format!("signature algorithm {other} is not supported (RSA PKCS #1 v1.5 only)"),
+        )),
+    }
+}
+
+impl Cert {
+    /// Reads a certificate from its DER (BER tolerated for the outer structure).
+    pub(crate) fn from_der(der: &[u8]) -> Result<Cert, Error> {
+        let outer = Tlv::parse_all(der)?;
+        let mut parts = outer.expect(ber::SEQUENCE, "certificate")?;
+        let tbs = parts.required("tbsCertificate")?;
+        let sig_alg_tlv = parts.required("signatureAlgorithm")?;
+        let sig = parts.required("signatureValue")?;
+        parts.end("certificate")?;
+
+        let mut fields = tbs.expect(ber::SEQUENCE, "tbsCertificate")?;
+        let _version = fields.optional(0xa0)?;
+        let serial = fields.required("serialNumber")?;
+        if serial.tag != ber::INTEGER {
+            return Err(bad_cert("serialNumber is not an INTEGER"));
+        }
+        let _inner_alg = fields.required("signature")?;
+        let issuer = fields.required("issuer")?;
+        let _validity = fields.required("validity")?;
+        let subject = fields.required("subject")?;
+
+        let sig_alg = sig_alg_tlv
+            .expect(ber::SEQUENCE, "signatureAlgorithm")?
+            .required("algorithm")?
+            .oid("signatureAlgorithm")?;
+        if sig.tag != ber::BIT_STRING || sig.content.first() != Some(&0) {
+            return Err(bad_cert(
+                "signatureValue is not a BIT STRING of whole bytes",
+            ));
+        }
+        let signature = sig.content.get(1..).unwrap_or(&[]).to_vec();
+
+        let parsed = Certificate::from_der(der)
+            .or_else(|_| Certificate::from_ber(der))
+            .map_err(|e| bad_cert(format!("does not decode: {e}")))?;
+        Ok(Cert {
+            der: der.to_vec(),
+            tbs: range_in(der, tbs.raw),
+            issuer: range_in(der, issuer.raw),
+            subject: range_in(der, subject.raw),
+            serial: range_in(der, serial.content),
+            sig_alg,
+            signature,
+            parsed,
+        })
+    }
+
+    /// The issuer Name, raw.
+    pub(crate) fn issuer_raw(&self) -> &[u8] {
+        self.der.get(self.issuer.clone()).unwrap_or(&[])
+    }
+
+    /// The subject Name, raw.
+    pub(crate) fn subject_raw(&self) -> &[u8] {
+        self.der.get(self.subject.clone()).unwrap_or(&[])
+    }
+
+    /// The serial number INTEGER content, raw.
+    pub(crate) fn serial_raw(&self) -> &[u8] {
+        self.der.get(self.serial.clone()).unwrap_or(&[])
+    }
+
+    /// The RSA public key.
+    pub(crate) fn public_key(&self) -> Result<RsaPublicKey, Error> {
+        let spki = self.parsed.tbs_certificate().subject_public_key_info();
+        let der = spki
+            .to_der()
+            .map_err(|e| bad_cert(format!("public key: {e}")))?;
+        let spki_ref = spki::SubjectPublicKeyInfoRef::from_der(&der)
+            .map_err(|e| bad_cert(format!("public key: {e}")))?;
+        RsaPublicKey::from_spki(&spki_ref)
+    }
+
+    /// Checks that `issuer`'s key signed this certificate, and returns the digest used.
+    pub(crate) fn verify_signed_by(
+        &self,
+        issuer: &Cert,
+        backend: Backend,
+        min_rsa_bits: usize,
+    ) -> Result<DigestAlgorithm, Error> {
+        let alg = rsa_signature_digest(&self.sig_alg)?;
+        let key = issuer.public_key()?;
+        if key.bits() < min_rsa_bits {
+            return Err(Error::new(
+                ErrorKind::UnsupportedAlgorithm,
+                format!(
+                    "issuer key of {} bits is below the minimum of {min_rsa_bits}",
+                    key.bits()
+                ),
+            ));
+        }
+        let tbs = self.der.get(self.tbs.clone()).unwrap_or(&[]);
+        key.verify(backend, alg, tbs, &self.signature)?;
+        Ok(alg)
+    }
+
+    /// Validity as Unix seconds: (not before, not after).
+    pub(crate) fn validity(&self) -> (i64, i64) {
+        let v = self.parsed.tbs_certificate().validity();
+        let secs = |t: &x509_cert::time::Time| {
+            i64::try_from(t.to_unix_duration().as_secs()).unwrap_or(i64::MAX)
+        };
+        (secs(&v.not_before), secs(&v.not_after))
+    }
+
+    pub(crate) fn sha1(&self) -> Vec<u8> {
+        crypto::digest(Backend::RustCrypto, DigestAlgorithm::Sha1, &self.der)
+    }
+
+    pub(crate) fn digest(&self, alg: DigestAlgorithm) -> Vec<u8> {
+        crypto::digest(Backend::RustCrypto, alg, &self.der)
+    }
+
+    fn extension<'a, T: der::Decode<'a> + const_oid::AssociatedOid>(
+        &'a self,
+        what: &str,
+    ) -> Result<Option<(bool, T)>, Error> {
+        self.parsed
+            .tbs_certificate()
+            .get_extension::<T>()
+            .map_err(|_| bad_cert(format!("the {what} extension is malformed or repeated")))
+    }
+
+    /// The `rfc822Name` entries of subjectAltName.
+    pub(crate) fn email_addresses(&self) -> Result<Vec<String>, Error> {
+        Ok(self
+            .extension::<SubjectAltName>("subjectAltName")?
+            .map(|(_, san)| {
+                san.0
+                    .iter()
+                    .filter_map(|n| match n {
+                        GeneralName::Rfc822Name(s) => Some(s.as_str().to_owned()),
+                        _ => None,
+                    })
+                    .collect()
+            })
+            .unwrap_or_default())
+    }
+
+    /// Every subjectAltName entry.
+    pub(crate) fn alt_names(&self) -> Result<Vec<GeneralName>, Error> {
+        Ok(self
+            .extension::<SubjectAltName>("subjectAltName")?
+            .map(|(_, san)| san.0)
+            .unwrap_or_default())
+    }
+
+    /// keyUsage, when present.
+    pub(crate) fn key_usage(&self) -> Result<Option<KeyUsage>, Error> {
+        Ok(self.extension::<KeyUsage>("keyUsage")?.map(|(_, k)| k))
+    }
+
+    /// Whether keyUsage, when present, has this bit.
+    pub(crate) fn allows(&self, usage: KeyUsages) -> Result<bool, Error> {
+        Ok(self.key_usage()?.is_none_or(|k| k.0.contains(usage)))
+    }
+
+    /// basicConstraints: (cA, pathLenConstraint), when present.
+    pub(crate) fn basic_constraints(&self) -> Result<Option<(bool, Option<u8>)>, Error> {
+        Ok(self
+            .extension::<BasicConstraints>("basicConstraints")?
+            .map(|(_, b)| (b.ca, b.path_len_constraint)))
+    }
+
+    /// nameConstraints, when present.
+    pub(crate) fn name_constraints(&self) -> Result<Option<NameConstraints>, Error> {
+        Ok(self
+            .extension::<NameConstraints>("nameConstraints")?
+            .map(|(_, n)| n))
+    }
+
+    /// The certificate policy identifiers.
+    pub(crate) fn policies(&self) -> Result<Vec<ObjectIdentifier>, Error> {
+        Ok(self
+            .extension::<CertificatePolicies>("certificatePolicies")?
+            .map(|(_, p)| p.0.iter().map(|i| i.policy_identifier).collect())
+            .unwrap_or_default())
+    }
+
+    pub(crate) fn subject_key_id(&self) -> Result<Option<Vec<u8>>, Error> {
+        Ok(self
+            .extension::<SubjectKeyIdentifier>("subjectKeyIdentifier")?
+            .map(|(_, s)| s.0.as_bytes().to_vec()))
+    }
+
+    pub(crate) fn authority_key_id(&self) -> Result<Option<Vec<u8>>, Error> {
+        Ok(self
+            .extension::<AuthorityKeyIdentifier>("authorityKeyIdentifier")?
+            .and_then(|(_, a)| a.key_identifier.map(|k| k.as_bytes().to_vec())))
+    }
+
+    /// Critical extensions this verifier does not process; RFC 5280 says to refuse them.
+    pub(crate) fn unknown_critical_extensions(&self) -> Vec<ObjectIdentifier> {
+        use const_oid::db::rfc5280 as e;
+        let known = [
+            e::ID_CE_KEY_USAGE,
+            e::ID_CE_BASIC_CONSTRAINTS,
+            e::ID_CE_NAME_CONSTRAINTS,
+            e::ID_CE_SUBJECT_ALT_NAME,
+            e::ID_CE_EXT_KEY_USAGE,
+            e::ID_CE_CERTIFICATE_POLICIES,
+            e::ID_CE_SUBJECT_KEY_IDENTIFIER,
+            e::ID_CE_AUTHORITY_KEY_IDENTIFIER,
+        ];
+        self.parsed
+            .tbs_certificate()
+            .extensions()
+            .map(|exts| {
+                exts.iter()
+                    .filter(|x| x.critical && !known.contains(&x.extn_id))
+                    .map(|x| x.extn_id)
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    pub(crate) fn subject_string(&self) -> String {
+        self.parsed.tbs_certificate().subject().to_string()
+    }
+
+    /// The report form.
+    pub(crate) fn info(&self) -> CertificateInfo {
+        let hex = |b: &[u8]| b.iter().map(|x| format!("{x:02X}")).collect::<String>();
+        let tbs = self.parsed.tbs_certificate();
+        let (nb, na) = self.validity();
+        CertificateInfo {
+            subject: tbs.subject().to_string(),
+            issuer: tbs.issuer().to_string(),
+            serial: hex(self.serial_raw()),
+            sha1_fingerprint: hex(&self.sha1()),
+            sha256_fingerprint: hex(&self.digest(DigestAlgorithm::Sha256)),
+            email_addresses: self.email_addresses().unwrap_or_default(),
+            not_before: PecTime::utc_saturating(nb),
+            not_after: PecTime::utc_saturating(na),
+            der: self.der.clone(),
+        }
+    }
+}
+
+impl core::fmt::Debug for Cert {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Cert")
+            .field("subject", &self.subject_string())
+            .finish()
+    }
+}
