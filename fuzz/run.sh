@@ -23,6 +23,12 @@ if [ -d "$shared" ]; then
   esac
 fi
 
+# Whole messages are larger than libFuzzer's default 4 KiB inputs.
+case "$target" in
+  daticert) ;;
+  *) set -- -max_len=131072 "$@" ;;
+esac
+
 cd "$here"
 exec cargo +nightly fuzz run "$target" "$corpus" "${seeds[@]}" -- \
   -max_total_time="$seconds" -print_final_stats=1 "$@"

@@ -173,13 +173,16 @@ pub(crate) fn digest(backend: Backend, alg: DigestAlgorithm, data: &[u8]) -> Vec
     }
 }
 
-/// An RSA public key, parsed once: the PKCS #1 `RSAPublicKey` DER and its size.
+/// An RSA public key, parsed once for each backend.
 #[derive(Clone)]
 pub(crate) struct RsaPublicKey {
-    /// The PKCS #1 DER, which AWS-LC parses itself.
+    /// The PKCS #1 DER, which AWS-LC parses itself for other digests than SHA-256.
     #[cfg_attr(not(feature = "aws-lc"), allow(dead_code))]
     der: Vec<u8>,
     key: rsa::RsaPublicKey,
+    /// AWS-LC's parsed form for SHA-256, the digest of every signature this crate makes.
+    #[cfg(feature = "aws-lc")]
+    aws_sha256: Option<aws_lc_rs::signature::ParsedPublicKey>,
 }
 
 impl RsaPublicKey {
@@ -202,7 +205,16 @@ impl RsaPublicKey {
                 format!("the RSA public key does not decode: {e}"),
             )
         })?;
-        Ok(RsaPublicKey { der, key })
+        Ok(RsaPublicKey {
+            #[cfg(feature = "aws-lc")]
+            aws_sha256: aws_lc_rs::signature::ParsedPublicKey::new(
+                &aws_lc_rs::signature::RSA_PKCS1_1024_8192_SHA256_FOR_LEGACY_USE_ONLY,
+                &der,
+            )
+            .ok(),
+            der,
+            key,
+        })
     }
 
     /// The modulus size in bits.
@@ -235,6 +247,9 @@ impl RsaPublicKey {
             #[cfg(feature = "aws-lc")]
             Backend::AwsLc => {
                 use aws_lc_rs::signature as s;
+                if let (DigestAlgorithm::Sha256, Some(parsed)) = (alg, &self.aws_sha256) {
+                    return parsed.verify_sig(message, signature).map_err(|_| invalid());
+                }
                 let params: &s::RsaParameters = match alg {
                     DigestAlgorithm::Sha1 => &s::RSA_PKCS1_1024_8192_SHA1_FOR_LEGACY_USE_ONLY,
                     DigestAlgorithm::Sha256 => &s::RSA_PKCS1_1024_8192_SHA256_FOR_LEGACY_USE_ONLY,

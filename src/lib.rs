@@ -14,10 +14,14 @@
 //! |---|---|---|
 //! | `daticert.xml` (dati di certificazione) | the certification data every message but the anomaly envelope carries | [`daticert`]: [`Daticert`], [`Daticert::parse`], [`Daticert::to_xml`], [`Daticert::validate`] |
 //! | data e ora (spec 2.4) | the one time value of a transaction | [`PecTime`] |
+//! | busta S/MIME, firma (spec 2.1, 7.1) | the signed `multipart/signed` every message is | [`smime::verify`], [`smime::prepare`] |
+//! | firma CMS (spec 7.1) | the detached SignedData in `smime.p7s`; signing keys | [`cms::verify_detached`], [`cms::SigningIdentity`], [`cms::Signer`] |
+//! | struttura MIME | the strict split and its options | [`mime::SignedMessage`] |
+//! | Indice dei gestori, CA AgID (spec 6.2, 8) | which signers are providers | [`trust::TrustStore`] |
 //! | errori, diagnostica | what stops an operation; what was tolerated or noticed | [`Error`], [`ErrorKind`], [`Diagnostic`], [`DiagnosticCode`] |
 //!
-//! The signing core, the builders of every message, the reader and the provider rules are
-//! built in that order; the README's status table says what is done.
+//! The builders of every message, the reader and the provider rules are built on these, in
+//! that order; the README's status table says what is done.
 //!
 //! ## Strict by default, lenient by name
 //!

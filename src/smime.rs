@@ -6,7 +6,7 @@
 //! - [`verify`] splits a received message strictly and verifies its signature; trust in the
 //!   signer is a separate question for [`TrustStore`](crate::trust::TrustStore).
 
-use crate::cms::{self, PendingSignature, SignOptions, SignRequest, Signer};
+use crate::cms::{self, PendingSignature, SignOptions, SignRequest, Signer, SigningIdentity};
 use crate::error::{Diagnostic, DiagnosticCode, Error, ErrorKind};
 use crate::mime::{self, SignatureProtocol, SignedMessage, SplitOptions};
 use crate::time::PecTime;
@@ -41,7 +41,7 @@ pub struct PendingMessage {
 ///   throughout;
 /// - `boundary_seed`: any caller-given value (a message identifier, say); the boundary is
 ///   derived from it and checked absent from the entity, so the output is deterministic;
-/// - `certificate` and `chain`: DER, the signer's and the intermediates to embed;
+/// - `identity`: the signing certificate and chain;
 /// - `signing_time`: the transaction time.
 ///
 /// Fails with [`ErrorKind::InvalidInput`] naming the field when the head or the entity has
@@ -50,8 +50,7 @@ pub fn prepare(
     head: &[u8],
     entity: Vec<u8>,
     boundary_seed: &[u8],
-    certificate: &[u8],
-    chain: &[Vec<u8>],
+    identity: &SigningIdentity,
     signing_time: PecTime,
     options: &MessageSignOptions,
 ) -> Result<PendingMessage, Error> {
@@ -80,7 +79,7 @@ pub fn prepare(
         ));
     }
     let boundary = mime::derive_boundary(boundary_seed, &entity);
-    let signature = cms::prepare(&entity, certificate, chain, signing_time, &options.cms)?;
+    let signature = identity.prepare(&entity, signing_time, &options.cms)?;
     Ok(PendingMessage {
         head: head.to_vec(),
         entity,

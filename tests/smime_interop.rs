@@ -6,7 +6,7 @@
 mod common;
 
 use common::{TEST_TIME_UNIX, openssl, pki, pki_path, scratch, signers};
-use postacert::cms::{SignOptions, SignatureAlgorithmId};
+use postacert::cms::{SignOptions, SignatureAlgorithmId, Signer, SigningIdentity};
 use postacert::mime::SignatureProtocol;
 use postacert::smime::{self, MessageSignOptions, MessageVerifyOptions};
 use postacert::{Backend, DiagnosticCode, DigestAlgorithm, ErrorKind, PecTime};
@@ -18,6 +18,10 @@ fn entity(body: &str) -> Vec<u8> {
         "Content-Type: text/plain; charset=\"iso-8859-1\"\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n{body}\r\n"
     )
     .into_bytes()
+}
+
+fn identity(signer: &dyn Signer) -> SigningIdentity {
+    SigningIdentity::new(signer.certificate(), signer.chain()).unwrap()
 }
 
 fn signing_time() -> PecTime {
@@ -95,8 +99,7 @@ fn what_we_sign_openssl_verifies() {
                             HEAD,
                             entity(&format!("Messaggio {label} =E8 firmato.")),
                             b"id1@pec.alfa.test",
-                            signer.certificate(),
-                            signer.chain(),
+                            &identity(signer.as_ref()),
                             signing_time(),
                             &options,
                         )
@@ -143,8 +146,7 @@ fn signing_is_deterministic_and_backends_agree() {
                 HEAD,
                 entity("uguale"),
                 b"seed",
-                signer.certificate(),
-                signer.chain(),
+                &identity(signer.as_ref()),
                 signing_time(),
                 &options,
             )
@@ -359,8 +361,7 @@ fn tampering_is_detected() {
             HEAD,
             entity("importo: 100 EUR"),
             b"t",
-            signer.certificate(),
-            signer.chain(),
+            &identity(signer.as_ref()),
             signing_time(),
             &options,
         )
@@ -411,8 +412,7 @@ fn finish_refuses_a_signature_from_another_key() {
         HEAD,
         entity("x"),
         b"s",
-        alfa.certificate(),
-        alfa.chain(),
+        &identity(alfa.as_ref()),
         signing_time(),
         &MessageSignOptions::default(),
     )
@@ -428,8 +428,7 @@ fn finish_refuses_a_signature_from_another_key() {
         HEAD,
         entity("x"),
         b"s",
-        alfa.certificate(),
-        alfa.chain(),
+        &identity(alfa.as_ref()),
         signing_time(),
         &MessageSignOptions::default(),
     )
@@ -442,8 +441,7 @@ fn finish_refuses_a_signature_from_another_key() {
         HEAD,
         entity("x"),
         b"s",
-        alfa.certificate(),
-        alfa.chain(),
+        &identity(alfa.as_ref()),
         signing_time(),
         &MessageSignOptions::default(),
     )
@@ -500,8 +498,7 @@ fn signer_failure_keeps_its_source() {
         HEAD,
         entity("x"),
         b"s",
-        &hsm.certificate,
-        &[],
+        &SigningIdentity::new(&hsm.certificate, &[]).unwrap(),
         signing_time(),
         &MessageSignOptions::default(),
     )
@@ -515,31 +512,32 @@ fn signer_failure_keeps_its_source() {
 
 #[test]
 fn prepare_validates_its_inputs() {
-    let cert = pki("alfa.der");
-    let chain = vec![pki("ca1.der")];
+    let id = SigningIdentity::new(&pki("alfa.der"), &[pki("ca1.der")]).unwrap();
     let o = MessageSignOptions::default();
     let t = signing_time();
-    type Case<'a> = (&'a [u8], Vec<u8>, &'a [u8], &'a str);
-    let cases: Vec<Case<'_>> = vec![
-        (b"From: a\nTo: b\r\n", entity("x"), &cert, "head"),
+    let cases: Vec<(&[u8], Vec<u8>, &str)> = vec![
+        (b"From: a\nTo: b\r\n", entity("x"), "head"),
         (
             HEAD,
             b"Content-Type: text/plain\n\nbare LF\n".to_vec(),
-            &cert,
             "entity",
         ),
-        (b"MIME-Version: 1.0\r\n", entity("x"), &cert, "head"),
-        (b"From: a", entity("x"), &cert, "head"),
-        (HEAD, entity("x"), b"not a certificate", "certificate"),
+        (b"MIME-Version: 1.0\r\n", entity("x"), "head"),
+        (b"From: a", entity("x"), "head"),
     ];
-    for (head, entity, cert, field) in cases {
-        let e = smime::prepare(head, entity, b"s", cert, &chain, t, &o).unwrap_err();
+    for (head, entity, field) in cases {
+        let e = smime::prepare(head, entity, b"s", &id, t, &o).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::InvalidInput, "{field}: {e}");
         assert!(e.message().starts_with(field), "{field}: {e}");
     }
+    let e = SigningIdentity::new(b"not a certificate", &[]).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidInput);
+    assert!(e.message().starts_with("certificate"), "{e}");
+    let e = SigningIdentity::new(&pki("alfa.der"), &[b"junk".to_vec()]).unwrap_err();
+    assert!(e.message().starts_with("chain certificate 0"), "{e}");
     let mut bad = o.clone();
     bad.cms.signature_algorithm = SignatureAlgorithmId::Sha1WithRsaEncryption;
-    let e = smime::prepare(HEAD, entity("x"), b"s", &cert, &chain, t, &bad).unwrap_err();
+    let e = smime::prepare(HEAD, entity("x"), b"s", &id, t, &bad).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::InvalidInput);
 }
 

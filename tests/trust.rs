@@ -4,6 +4,7 @@
 mod common;
 
 use common::{TEST_TIME_UNIX, pki, signers};
+use postacert::cms::SigningIdentity;
 use postacert::smime::{self, MessageSignOptions, MessageVerifyOptions};
 use postacert::trust::{Provider, TrustOptions, TrustPath, TrustStore, TrustVerdict};
 use postacert::{Backend, PecTime};
@@ -200,8 +201,7 @@ fn signed_message_to_trust_verdict() {
             b"From: posta-certificata@pec.beta.test\r\n",
             b"Content-Type: text/plain\r\n\r\nciao\r\n".to_vec(),
             b"seed",
-            signer.certificate(),
-            signer.chain(),
+            &SigningIdentity::new(signer.certificate(), signer.chain()).unwrap(),
             at(),
             &MessageSignOptions::default(),
         )

@@ -12,17 +12,19 @@
 //!   signerInfos SET OF SignerInfo }                  -- exactly one for PEC
 //! ```
 //!
-//! Signing is split in two so that any key store fits, blocking or not: [`prepare`] returns a
-//! [`PendingSignature`] holding the bytes to sign, their digest and DigestInfo;
-//! [`PendingSignature::finish`] takes the signature, checks it against the certificate's key,
-//! and only then emits the CMS. [`PendingSignature::sign_with`] does both with a [`Signer`].
+//! Signing is split in two so that any key store fits, blocking or not:
+//! [`SigningIdentity::prepare`] returns a [`PendingSignature`] holding the bytes to sign, their
+//! digest and DigestInfo; [`PendingSignature::finish`] takes the signature, checks it against
+//! the certificate's key, and only then emits the CMS. [`PendingSignature::sign_with`] does
+//! both with a [`Signer`]. A [`SigningIdentity`] (certificate and chain, parsed once) serves
+//! any number of messages.
 
 mod attrs;
 mod sign;
 mod signer;
 mod verify;
 
-pub use sign::{PendingSignature, SignOptions, prepare};
+pub use sign::{PendingSignature, SignOptions, SigningIdentity};
 #[cfg(feature = "aws-lc")]
 pub use signer::AwsLcSigner;
 #[cfg(feature = "rsa-signer")]

@@ -220,13 +220,12 @@ pub fn verify_detached(
         ));
     }
 
-    let content_digest = crypto::digest(options.backend, digest_alg, content);
     let mut signing_time = None;
     match signed_attrs {
         Some(attrs) => {
-            let checked =
+            let content_digest = crypto::digest(options.backend, digest_alg, content);
+            signing_time =
                 check_attributes(&attrs, &content_digest, signer, &digest_oid, &sig_alg_oid)?;
-            signing_time = checked;
             let to_verify = signed_bytes(&attrs);
             key.verify(options.backend, digest_alg, &to_verify, &signature)?;
         }
