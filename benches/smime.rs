@@ -142,7 +142,7 @@ fn main() {
         entity.extend_from_slice(&data);
         let message = smime::prepare(
             b"From: posta-certificata@pec.alfa.test\r\n",
-            entity,
+            &entity,
             b"bench",
             &identity,
             time,

@@ -8,6 +8,7 @@
 
 use crate::cms::{self, PendingSignature, SignOptions, SignRequest, Signer, SigningIdentity};
 use crate::error::{Diagnostic, DiagnosticCode, Error, ErrorKind};
+use crate::mime::boundary::Boundaries;
 use crate::mime::{self, SignatureProtocol, SignedMessage, SplitOptions};
 use crate::time::PecTime;
 use crate::{DigestAlgorithm, cms::SignatureReport, cms::VerifyOptions};
@@ -23,11 +24,13 @@ pub struct MessageSignOptions {
     pub protocol: SignatureProtocol,
 }
 
-/// A message whose signature is pending: the entity and headers are fixed.
+/// A message whose signature is pending: headers and signed entity are written, the
+/// signature part is not.
 #[derive(Debug)]
 pub struct PendingMessage {
-    head: Vec<u8>,
-    entity: Vec<u8>,
+    /// The message so far: headers, MIME header, preamble, first delimiter, entity.
+    out: Vec<u8>,
+    entity: core::ops::Range<usize>,
     boundary: String,
     protocol: SignatureProtocol,
     signature: PendingSignature,
@@ -48,14 +51,61 @@ pub struct PendingMessage {
 /// bare LF or CR, or the head already has a MIME header.
 pub fn prepare(
     head: &[u8],
-    entity: Vec<u8>,
+    entity: &[u8],
     boundary_seed: &[u8],
     identity: &SigningIdentity,
     signing_time: PecTime,
     options: &MessageSignOptions,
 ) -> Result<PendingMessage, Error> {
+    check_crlf("entity", entity)?;
+    let boundary = Boundaries::new(&[entity]).derive(boundary_seed, "signed");
+    prepare_pieces(head, &[entity], boundary, identity, signing_time, options)
+}
+
+/// [`prepare`] for an entity given in pieces (written once, in order, straight into the
+/// message) with a boundary the caller has already proven absent from it. The builders use
+/// this so that a large original is copied exactly once.
+pub(crate) fn prepare_pieces(
+    head: &[u8],
+    pieces: &[&[u8]],
+    boundary: String,
+    identity: &SigningIdentity,
+    signing_time: PecTime,
+    options: &MessageSignOptions,
+) -> Result<PendingMessage, Error> {
+    check_head(head)?;
+    let size: usize = pieces.iter().map(|p| p.len()).sum();
+    // Room for the framing and the signature part, so that the buffer never reallocates (a
+    // reallocation of a large message would briefly need twice its memory).
+    let mut out = Vec::with_capacity(head.len() + size + 16 * 1024);
+    mime::frame_head(
+        &mut out,
+        head,
+        &boundary,
+        options.protocol,
+        DigestAlgorithm::Sha256.micalg(),
+    );
+    let start = out.len();
+    for piece in pieces {
+        out.extend_from_slice(piece);
+    }
+    let entity = start..out.len();
+    let signature = identity.prepare(
+        out.get(entity.clone()).unwrap_or(&[]),
+        signing_time,
+        &options.cms,
+    )?;
+    Ok(PendingMessage {
+        out,
+        entity,
+        boundary,
+        protocol: options.protocol,
+        signature,
+    })
+}
+
+fn check_head(head: &[u8]) -> Result<(), Error> {
     check_crlf("head", head)?;
-    check_crlf("entity", &entity)?;
     if !head.is_empty() && !head.ends_with(b"\r\n") {
         return Err(Error::new(
             ErrorKind::InvalidInput,
@@ -78,18 +128,10 @@ pub fn prepare(
             ),
         ));
     }
-    let boundary = mime::derive_boundary(boundary_seed, &entity);
-    let signature = identity.prepare(&entity, signing_time, &options.cms)?;
-    Ok(PendingMessage {
-        head: head.to_vec(),
-        entity,
-        boundary,
-        protocol: options.protocol,
-        signature,
-    })
+    Ok(())
 }
 
-fn check_crlf(field: &str, bytes: &[u8]) -> Result<(), Error> {
+pub(crate) fn check_crlf(field: &str, bytes: &[u8]) -> Result<(), Error> {
     let bad_lf = mime::first_bare_lf(bytes);
     let bad_cr = memchr::memchr_iter(b'\r', bytes).find(|&i| bytes.get(i + 1) != Some(&b'\n'));
     if let Some(at) = bad_lf.into_iter().chain(bad_cr).min() {
@@ -124,10 +166,10 @@ impl PendingMessage {
 
     /// The signed entity, as it will appear in the message.
     pub fn entity(&self) -> &[u8] {
-        &self.entity
+        self.out.get(self.entity.clone()).unwrap_or(&[])
     }
 
-    /// The boundary chosen.
+    /// The boundary of the `multipart/signed`.
     pub fn boundary(&self) -> &str {
         &self.boundary
     }
@@ -147,15 +189,16 @@ impl PendingMessage {
         self,
         sign: impl FnOnce(PendingSignature) -> Result<Vec<u8>, Error>,
     ) -> Result<Vec<u8>, Error> {
-        let cms = sign(self.signature)?;
-        Ok(mime::frame(
-            &self.head,
-            &self.boundary,
-            self.protocol,
-            DigestAlgorithm::Sha256.micalg(),
-            &self.entity,
-            &cms,
-        ))
+        let PendingMessage {
+            mut out,
+            boundary,
+            protocol,
+            signature,
+            ..
+        } = self;
+        let cms = sign(signature)?;
+        mime::frame_tail(&mut out, &boundary, protocol, &cms);
+        Ok(out)
     }
 }
 

@@ -97,7 +97,7 @@ fn what_we_sign_openssl_verifies() {
                         );
                         let pending = smime::prepare(
                             HEAD,
-                            entity(&format!("Messaggio {label} =E8 firmato.")),
+                            &entity(&format!("Messaggio {label} =E8 firmato.")),
                             b"id1@pec.alfa.test",
                             &identity(signer.as_ref()),
                             signing_time(),
@@ -144,7 +144,7 @@ fn signing_is_deterministic_and_backends_agree() {
             options.cms.backend = *backend;
             let message = smime::prepare(
                 HEAD,
-                entity("uguale"),
+                &entity("uguale"),
                 b"seed",
                 &identity(signer.as_ref()),
                 signing_time(),
@@ -359,7 +359,7 @@ fn tampering_is_detected() {
         options.cms.backend = *backend;
         let message = smime::prepare(
             HEAD,
-            entity("importo: 100 EUR"),
+            &entity("importo: 100 EUR"),
             b"t",
             &identity(signer.as_ref()),
             signing_time(),
@@ -410,7 +410,7 @@ fn finish_refuses_a_signature_from_another_key() {
     let (_, beta) = signers("beta").into_iter().next().unwrap();
     let pending = smime::prepare(
         HEAD,
-        entity("x"),
+        &entity("x"),
         b"s",
         &identity(alfa.as_ref()),
         signing_time(),
@@ -426,7 +426,7 @@ fn finish_refuses_a_signature_from_another_key() {
 
     let pending = smime::prepare(
         HEAD,
-        entity("x"),
+        &entity("x"),
         b"s",
         &identity(alfa.as_ref()),
         signing_time(),
@@ -439,7 +439,7 @@ fn finish_refuses_a_signature_from_another_key() {
     );
     let pending = smime::prepare(
         HEAD,
-        entity("x"),
+        &entity("x"),
         b"s",
         &identity(alfa.as_ref()),
         signing_time(),
@@ -496,7 +496,7 @@ fn signer_failure_keeps_its_source() {
     };
     let pending = smime::prepare(
         HEAD,
-        entity("x"),
+        &entity("x"),
         b"s",
         &SigningIdentity::new(&hsm.certificate, &[]).unwrap(),
         signing_time(),
@@ -526,7 +526,7 @@ fn prepare_validates_its_inputs() {
         (b"From: a", entity("x"), "head"),
     ];
     for (head, entity, field) in cases {
-        let e = smime::prepare(head, entity, b"s", &id, t, &o).unwrap_err();
+        let e = smime::prepare(head, &entity, b"s", &id, t, &o).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::InvalidInput, "{field}: {e}");
         assert!(e.message().starts_with(field), "{field}: {e}");
     }
@@ -537,7 +537,7 @@ fn prepare_validates_its_inputs() {
     assert!(e.message().starts_with("chain certificate 0"), "{e}");
     let mut bad = o.clone();
     bad.cms.signature_algorithm = SignatureAlgorithmId::Sha1WithRsaEncryption;
-    let e = smime::prepare(HEAD, entity("x"), b"s", &id, t, &bad).unwrap_err();
+    let e = smime::prepare(HEAD, &entity("x"), b"s", &id, t, &bad).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::InvalidInput);
 }
 

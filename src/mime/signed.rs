@@ -10,8 +10,6 @@
 use std::borrow::Cow;
 use std::ops::Range;
 
-use memchr::memmem;
-
 use super::base64;
 use super::header::{ContentType, HeaderLimits, parse_block};
 use crate::error::{Diagnostic, DiagnosticCode, Error, ErrorKind};
@@ -344,77 +342,15 @@ fn check_boundary(b: &str) -> Result<(), Error> {
     Ok(())
 }
 
-/// Finds the two body parts of a multipart body, checking every occurrence of the delimiter.
+/// The two parts of a `multipart/signed` body.
 fn parts(msg: &[u8], body_start: usize, boundary: &str) -> Result<[Range<usize>; 2], Error> {
-    let mut dash = Vec::with_capacity(boundary.len() + 2);
-    dash.extend_from_slice(b"--");
-    dash.extend_from_slice(boundary.as_bytes());
-    let finder = memmem::Finder::new(&dash);
-    let body = msg.get(body_start..).unwrap_or(&[]);
-
-    // Delimiter lines found: (start of the line, start of the next line, is close delimiter).
-    let mut delimiters: Vec<(usize, usize, bool)> = Vec::with_capacity(3);
-    for hit in finder.find_iter(body) {
-        let at = body_start + hit;
-        let line_start = at == body_start || msg.get(at - 2..at) == Some(b"\r\n");
-        if !line_start {
-            continue; // mid-line text is content, not a delimiter
-        }
-        let after = at + dash.len();
-        let (close, rest) = match msg.get(after..after + 2) {
-            Some(b"--") => (true, after + 2),
-            _ => (false, after),
-        };
-        let padding = msg
-            .get(rest..)
-            .unwrap_or(&[])
-            .iter()
-            .take_while(|b| matches!(b, b' ' | b'\t'))
-            .count();
-        let end = rest + padding;
-        let next_line = if msg.get(end..end + 2) == Some(b"\r\n") {
-            end + 2
-        } else if close && end == msg.len() {
-            end
-        } else {
-            return Err(mime_error(
-                "a content line begins with the boundary delimiter and continues: \
-                 the part boundaries are ambiguous",
-            )
-            .at(at));
-        };
-        if delimiters.last().is_some_and(|d| d.2) {
-            // After the close delimiter comes the epilogue, which is ignored, but a
-            // delimiter there would make readers disagree on the parts.
-            return Err(mime_error("a boundary delimiter after the close delimiter").at(at));
-        }
-        delimiters.push((at, next_line, close));
-        if delimiters.len() > 3 {
-            return Err(mime_error("multipart/signed with more than two parts").at(at));
-        }
-    }
-    match delimiters.as_slice() {
-        [
-            (_, first_end, false),
-            (second, second_end, false),
-            (close, _, true),
-        ] => {
-            // A part ends at the CR LF before the next delimiter line.
-            let part = |from: usize, to: usize| -> Result<Range<usize>, Error> {
-                let end = to.checked_sub(2).filter(|e| *e >= from).ok_or_else(|| {
-                    mime_error("a delimiter line directly follows another").at(to)
-                })?;
-                Ok(from..end)
-            };
-            Ok([part(*first_end, *second)?, part(*second_end, *close)?])
-        }
-        [] => Err(mime_error("no boundary delimiter in the body").at(body_start)),
-        [.., (at, _, true)] => Err(mime_error(format!(
+    let found = super::multipart::split(msg, body_start..msg.len(), boundary, 3)?;
+    match <[Range<usize>; 2]>::try_from(found.parts) {
+        Ok(two) => Ok(two),
+        Err(parts) => Err(mime_error(format!(
             "multipart/signed with {} part(s) instead of two",
-            delimiters.len() - 1
-        ))
-        .at(*at)),
-        [.., (at, _, false)] => Err(mime_error("no close delimiter").at(*at)),
+            parts.len()
+        ))),
     }
 }
 
@@ -471,18 +407,17 @@ fn signature_part(
     Ok((der, part.start + head.body_start..part.end))
 }
 
-/// Writes a `multipart/signed` message: `head` (header lines, each ended by CR LF, without
-/// MIME-Version and Content-Type), then the MIME header, a preamble, the signed entity and the
-/// signature part. The boundary must not occur in `entity` (the caller checks).
-pub(crate) fn frame(
+/// Writes the start of a `multipart/signed` message into `out`: `head` (header lines, each
+/// ended by CR LF, without MIME-Version and Content-Type), the MIME header, a preamble and the
+/// first delimiter line. The signed entity follows; the boundary must not occur in it (see
+/// [`Boundaries`](super::boundary::Boundaries)).
+pub(crate) fn frame_head(
+    out: &mut Vec<u8>,
     head: &[u8],
     boundary: &str,
     protocol: SignatureProtocol,
     micalg: &str,
-    entity: &[u8],
-    signature: &[u8],
-) -> Vec<u8> {
-    let mut out = Vec::with_capacity(head.len() + entity.len() + signature.len() * 4 / 3 + 1024);
+) {
     out.extend_from_slice(head);
     out.extend_from_slice(b"MIME-Version: 1.0\r\n");
     out.extend_from_slice(b"Content-Type: multipart/signed; protocol=\"");
@@ -494,7 +429,17 @@ pub(crate) fn frame(
     out.extend_from_slice(b"\"\r\n\r\nThis is an S/MIME signed message\r\n\r\n--");
     out.extend_from_slice(boundary.as_bytes());
     out.extend_from_slice(b"\r\n");
-    out.extend_from_slice(entity);
+}
+
+/// Writes the end of a `multipart/signed` message after the signed entity: the signature part
+/// (`smime.p7s`, base64 at 76 columns) and the close delimiter.
+pub(crate) fn frame_tail(
+    out: &mut Vec<u8>,
+    boundary: &str,
+    protocol: SignatureProtocol,
+    signature: &[u8],
+) {
+    out.reserve(signature.len() * 4 / 3 + 512);
     out.extend_from_slice(b"\r\n--");
     out.extend_from_slice(boundary.as_bytes());
     out.extend_from_slice(b"\r\nContent-Type: ");
@@ -504,35 +449,10 @@ pub(crate) fn frame(
           Content-Disposition: attachment; filename=\"smime.p7s\"\r\n\
           Content-Description: S/MIME Cryptographic Signature\r\n\r\n",
     );
-    base64::encode_lines(signature, &mut out);
+    base64::encode_lines(signature, out);
     out.extend_from_slice(b"\r\n--");
     out.extend_from_slice(boundary.as_bytes());
     out.extend_from_slice(b"--\r\n");
-    out
-}
-
-/// A boundary derived from a caller-given value and absent from the content: the first 32
-/// hex digits of SHA-256(seed), prefixed; if `--boundary` occurs in `content` (practically
-/// never), the seed is extended with a counter until it does not.
-pub(crate) fn derive_boundary(seed: &[u8], content: &[u8]) -> String {
-    use sha2::Digest;
-    let mut counter = 0u32;
-    loop {
-        let mut h = sha2::Sha256::new();
-        h.update(seed);
-        if counter > 0 {
-            h.update(counter.to_be_bytes());
-        }
-        let digest = h.finalize();
-        let hex: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
-        let boundary = format!("----postacert-{hex}");
-        let mut dash = b"--".to_vec();
-        dash.extend_from_slice(boundary.as_bytes());
-        if memmem::find(content, &dash).is_none() {
-            return boundary;
-        }
-        counter += 1;
-    }
 }
 
 #[cfg(test)]
@@ -654,13 +574,20 @@ mod tests {
     #[test]
     fn framing_splits_back() {
         let entity = b"Content-Type: text/plain\r\n\r\nciao\r\n";
-        let boundary = derive_boundary(b"opec1@pec.example.it", entity);
-        let out = frame(
+        let boundary = super::super::boundary::Boundaries::new(&[entity]).derive(b"id@x", "signed");
+        let mut out = Vec::new();
+        frame_head(
+            &mut out,
             b"From: x@y\r\n",
             &boundary,
             SignatureProtocol::XPkcs7Signature,
             "sha-256",
-            entity,
+        );
+        out.extend_from_slice(entity);
+        frame_tail(
+            &mut out,
+            &boundary,
+            SignatureProtocol::XPkcs7Signature,
             &[0x30, 0x03, 0x02, 0x01, 0x00],
         );
         let s = SignedMessage::parse(&out, &SplitOptions::default()).unwrap();
@@ -668,16 +595,5 @@ mod tests {
         assert_eq!(s.signature(), [0x30, 0x03, 0x02, 0x01, 0x00]);
         assert_eq!(s.protocol(), SignatureProtocol::XPkcs7Signature);
         assert_eq!(s.boundary(), boundary);
-    }
-
-    #[test]
-    fn derived_boundary_avoids_the_content() {
-        let first = derive_boundary(b"seed", b"");
-        let content = format!("x\r\n--{first}\r\n");
-        let second = derive_boundary(b"seed", content.as_bytes());
-        assert_ne!(first, second);
-        assert!(!content.contains(&format!("--{second}")));
-        assert_eq!(derive_boundary(b"seed", b""), first, "deterministic");
-        assert!(check_boundary(&first).is_ok());
     }
 }

@@ -1,0 +1,154 @@
+//! The body parts of a multipart entity (RFC 2046 section 5.1), found strictly.
+//!
+//! A delimiter is `--boundary` at the start of a line, followed by optional transport
+//! padding (blanks) and CR LF; the close delimiter has `--` after the boundary. Text that
+//! merely contains the delimiter mid-line is content. A line that begins with the delimiter
+//! and continues with anything else is refused: readers disagree on such lines (some take
+//! them as delimiters), so a signature over them would not mean one thing.
+
+use std::ops::Range;
+
+use memchr::memmem;
+
+use crate::error::{Error, ErrorKind};
+
+fn mime_error(message: impl Into<String>) -> Error {
+    Error::new(ErrorKind::MalformedMime, message)
+}
+
+/// The parts of a multipart body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Parts {
+    /// Each part, headers and body, without the CR LF that precedes the next delimiter.
+    pub parts: Vec<Range<usize>>,
+    /// Where the epilogue (after the close delimiter line) starts.
+    pub epilogue: usize,
+}
+
+/// Splits the multipart body `msg[body]` with `boundary`; offsets are in `msg`. At most
+/// `max_parts` parts.
+pub(crate) fn split(
+    msg: &[u8],
+    body: Range<usize>,
+    boundary: &str,
+    max_parts: usize,
+) -> Result<Parts, Error> {
+    let mut dash = Vec::with_capacity(boundary.len() + 2);
+    dash.extend_from_slice(b"--");
+    dash.extend_from_slice(boundary.as_bytes());
+    let finder = memmem::Finder::new(&dash);
+    let text = msg.get(body.clone()).unwrap_or(&[]);
+
+    let mut parts = Vec::new();
+    // The start of the current part (after its delimiter line), once one is open.
+    let mut open: Option<usize> = None;
+    for hit in finder.find_iter(text) {
+        let at = body.start + hit;
+        let line_start = at == body.start || msg.get(at.wrapping_sub(2)..at) == Some(b"\r\n");
+        if !line_start {
+            continue; // mid-line text is content
+        }
+        let after = at + dash.len();
+        let close = msg.get(after..after + 2) == Some(b"--");
+        let rest = if close { after + 2 } else { after };
+        let padding = msg
+            .get(rest..body.end)
+            .unwrap_or(&[])
+            .iter()
+            .take_while(|b| matches!(b, b' ' | b'\t'))
+            .count();
+        let end = rest + padding;
+        let next_line = if msg.get(end..end + 2) == Some(b"\r\n") && end + 2 <= body.end {
+            end + 2
+        } else if close && end == body.end {
+            end
+        } else {
+            return Err(mime_error(
+                "a content line begins with the boundary delimiter and continues: the part \
+                 boundaries are ambiguous",
+            )
+            .at(at));
+        };
+        if let Some(start) = open {
+            // The part ends at the CR LF before this delimiter line.
+            let part_end = at
+                .checked_sub(2)
+                .filter(|e| *e >= start)
+                .ok_or_else(|| mime_error("a delimiter line directly follows another").at(at))?;
+            if parts.len() >= max_parts {
+                return Err(Error::new(
+                    ErrorKind::LimitExceeded,
+                    format!("more than {max_parts} parts in a multipart"),
+                )
+                .at(at));
+            }
+            parts.push(start..part_end);
+        } else if close {
+            return Err(mime_error("a close delimiter before any part").at(at));
+        }
+        if close {
+            // After the close delimiter comes the epilogue, which is ignored; a delimiter
+            // there would make readers disagree on the parts.
+            let epilogue = msg.get(next_line..body.end).unwrap_or(&[]);
+            if let Some(later) = finder.find(epilogue) {
+                let at2 = next_line + later;
+                let line_start2 = at2 == next_line || msg.get(at2 - 2..at2) == Some(b"\r\n");
+                if line_start2 {
+                    return Err(
+                        mime_error("a boundary delimiter after the close delimiter").at(at2)
+                    );
+                }
+            }
+            return Ok(Parts {
+                parts,
+                epilogue: next_line,
+            });
+        }
+        open = Some(next_line);
+    }
+    match open {
+        None => Err(mime_error("no boundary delimiter in the body").at(body.start)),
+        Some(start) => Err(mime_error("no close delimiter").at(start)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parts(body: &str, boundary: &str) -> Result<Vec<String>, Error> {
+        let p = split(body.as_bytes(), 0..body.len(), boundary, 100)?;
+        Ok(p.parts.into_iter().map(|r| body[r].to_owned()).collect())
+    }
+
+    #[test]
+    fn finds_every_part() {
+        let body = "preamble\r\n--b\r\nA\r\n--b \t\r\nB\r\nmid --b line\r\n--b--\r\nepilogue";
+        assert_eq!(parts(body, "b").unwrap(), ["A", "B\r\nmid --b line"]);
+        // The first delimiter may be the first line, the close the last bytes.
+        assert_eq!(parts("--b\r\nA\r\n--b--", "b").unwrap(), ["A"]);
+        // An empty part.
+        assert_eq!(parts("--b\r\n\r\n--b--", "b").unwrap(), [""]);
+    }
+
+    #[test]
+    fn refuses_ambiguity_and_truncation() {
+        for (body, what) in [
+            ("--b\r\nA\r\n--bx\r\n--b--", "prefix"),
+            ("--b\r\nA\r\n", "no close"),
+            ("text only", "none"),
+            ("--b--\r\n", "close first"),
+            ("--b\r\nA\r\n--b--\r\n--b\r\n", "after close"),
+            ("--b\r\n--b\r\nA\r\n--b--", "empty delimiter run"),
+        ] {
+            assert!(parts(body, "b").is_err(), "{what}");
+        }
+    }
+
+    #[test]
+    fn limits_the_part_count() {
+        let body = format!("{}--b--", "--b\r\nx\r\n".repeat(5));
+        let e = split(body.as_bytes(), 0..body.len(), "b", 3).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::LimitExceeded);
+    }
+}
