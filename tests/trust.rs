@@ -199,7 +199,7 @@ fn signed_message_to_trust_verdict() {
     for (_, signer) in signers("beta") {
         let message = smime::prepare(
             b"From: posta-certificata@pec.beta.test\r\n",
-            &b"Content-Type: text/plain\r\n\r\nciao\r\n".to_vec(),
+            b"Content-Type: text/plain\r\n\r\nciao\r\n",
             b"seed",
             &SigningIdentity::new(signer.certificate(), signer.chain()).unwrap(),
             at(),
