@@ -330,6 +330,62 @@ diagnostic_codes! {
     CmsNoSignedAttributes = "cms-no-signed-attributes", Info;
     /// `cms-ber`: the CMS structure uses BER (indefinite lengths), not DER.
     CmsBer = "cms-ber", Info;
+    /// `pec-extra-part`: a provider-specific part in the signed entity, ignored.
+    PecExtraPart = "pec-extra-part", Info;
+    /// `pec-subject-tag`: text (a mailing-list tag) before the subject prefix.
+    PecSubjectTag = "pec-subject-tag", Warning;
+    /// `pec-subject-differs`: the subject after the prefix differs from `oggetto`.
+    PecSubjectDiffers = "pec-subject-differs", Warning;
+    /// `pec-reference-missing`: `msgid` in daticert but no `X-Riferimento-Message-ID`.
+    PecReferenceMissing = "pec-reference-missing", Warning;
+    /// `pec-embedded`: a signed PEC message found inside a wrapper (a mailing list's).
+    PecEmbedded = "pec-embedded", Info;
+    /// `pec-deviation`: a deviation the read options do not allow; the detail names it.
+    PecDeviation = "pec-deviation", Error;
+    /// `pec-unsigned`: PEC headers on a message that is not signed.
+    PecUnsigned = "pec-unsigned", Error;
+    /// `pec-signature-invalid`: the signature does not verify (content changed, forged).
+    PecSignatureInvalid = "pec-signature-invalid", Error;
+    /// `pec-signature-malformed`: the signed structure or the signature cannot be read.
+    PecSignatureMalformed = "pec-signature-malformed", Error;
+    /// `pec-untrusted`: the signer is not a trusted provider; the detail gives the verdict.
+    PecUntrusted = "pec-untrusted", Error;
+    /// `pec-duplicate-header`: a PEC header appears more than once.
+    PecDuplicateHeader = "pec-duplicate-header", Error;
+    /// `pec-marker-conflict`: both `X-Ricevuta` and `X-Trasporto`.
+    PecMarkerConflict = "pec-marker-conflict", Error;
+    /// `pec-marker-unknown`: an `X-Ricevuta` or `X-Trasporto` value the spec does not define.
+    PecMarkerUnknown = "pec-marker-unknown", Error;
+    /// `pec-marker-missing`: a signed daticert, but no `X-Ricevuta` or `X-Trasporto`.
+    PecMarkerMissing = "pec-marker-missing", Error;
+    /// `pec-marker-mismatch`: `X-Ricevuta` / `X-Trasporto` disagrees with daticert `tipo`.
+    PecMarkerMismatch = "pec-marker-mismatch", Error;
+    /// `pec-security-mismatch`: `X-VerificaSicurezza` disagrees with `errore="virus"`.
+    PecSecurityMismatch = "pec-security-mismatch", Error;
+    /// `pec-subject-prefix`: the subject does not start with the kind's prefix.
+    PecSubjectPrefix = "pec-subject-prefix", Error;
+    /// `pec-from-mismatch`: the `From` address is not the signer certificate's address.
+    PecFromMismatch = "pec-from-mismatch", Error;
+    /// `pec-from-domain`: the `From` domain is not one the signer's provider manages.
+    PecFromDomain = "pec-from-domain", Error;
+    /// `pec-identifier-mismatch`: the envelope `Message-ID` is not daticert `identificativo`.
+    PecIdentifierMismatch = "pec-identifier-mismatch", Error;
+    /// `pec-reference-mismatch`: `X-Riferimento-Message-ID` is not daticert `msgid`.
+    PecReferenceMismatch = "pec-reference-mismatch", Error;
+    /// `pec-receipt-type-mismatch`: `X-TipoRicevuta` is not daticert `ricevuta`.
+    PecReceiptTypeMismatch = "pec-receipt-type-mismatch", Error;
+    /// `pec-sender-mismatch`: `X-Mittente` is not daticert `mittente`.
+    PecSenderMismatch = "pec-sender-mismatch", Error;
+    /// `pec-recipient-mismatch`: `consegna` or `ricezione` is not among `destinatari`.
+    PecRecipientMismatch = "pec-recipient-mismatch", Error;
+    /// `pec-no-daticert`: a PEC message that needs `daticert.xml` has none (or it is unreadable).
+    PecNoDaticert = "pec-no-daticert", Error;
+    /// `pec-original-missing`: the kind carries the original, but no `postacert.eml`.
+    PecOriginalMissing = "pec-original-missing", Error;
+    /// `pec-original-unexpected`: the kind must not carry the original, but it does.
+    PecOriginalUnexpected = "pec-original-unexpected", Error;
+    /// `pec-depth-limit`: anomaly envelopes nested deeper than the read options allow.
+    PecDepthLimit = "pec-depth-limit", Error;
 }
 
 impl fmt::Display for DiagnosticCode {

@@ -81,11 +81,13 @@
 )]
 
 mod ber;
+pub mod build;
 pub mod cms;
 mod crypto;
 pub mod daticert;
 mod error;
 pub mod mime;
+pub mod read;
 pub mod smime;
 mod time;
 pub mod trust;

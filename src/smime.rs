@@ -34,6 +34,7 @@ pub struct PendingMessage {
     boundary: String,
     protocol: SignatureProtocol,
     signature: PendingSignature,
+    diagnostics: Vec<Diagnostic>,
 }
 
 /// Prepares a signed message.
@@ -101,6 +102,7 @@ pub(crate) fn prepare_pieces(
         boundary,
         protocol: options.protocol,
         signature,
+        diagnostics: Vec::new(),
     })
 }
 
@@ -172,6 +174,16 @@ impl PendingMessage {
     /// The boundary of the `multipart/signed`.
     pub fn boundary(&self) -> &str {
         &self.boundary
+    }
+
+    /// What building noticed, such as characters `daticert.xml` cannot hold
+    /// (`xml-char-replaced`).
+    pub fn diagnostics(&self) -> &[Diagnostic] {
+        &self.diagnostics
+    }
+
+    pub(crate) fn add_diagnostics(&mut self, diagnostics: Vec<Diagnostic>) {
+        self.diagnostics.extend(diagnostics);
     }
 
     /// Completes the message with the signature value (checked against the certificate's

@@ -250,45 +250,127 @@ impl ContentType {
         }
         p.skip_cfws().map_err(&bad)?;
         let subtype = p.token().ok_or_else(|| bad("no subtype"))?;
-        let mut params: Vec<(String, String)> = Vec::new();
-        loop {
-            p.skip_cfws().map_err(&bad)?;
-            if p.done() {
-                break;
-            }
-            if !p.eat(b';') {
-                return Err(bad("expected ';' between parameters"));
-            }
-            p.skip_cfws().map_err(&bad)?;
-            if p.done() {
-                break; // a trailing ';' is common and harmless
-            }
-            let name = p
-                .token()
-                .ok_or_else(|| bad("a parameter without a name"))?
-                .to_ascii_lowercase();
-            p.skip_cfws().map_err(&bad)?;
-            if !p.eat(b'=') {
-                return Err(bad("a parameter without '='"));
-            }
-            p.skip_cfws().map_err(&bad)?;
-            let value = if p.peek() == Some(b'"') {
-                p.quoted().map_err(&bad)?
-            } else {
-                p.token()
-                    .ok_or_else(|| bad("a parameter without a value"))?
-            };
-            if params.iter().any(|(n, _)| *n == name) {
-                return Err(bad(&format!("parameter {name:?} given twice")));
-            }
-            params.push((name, value));
-        }
+        let params = parameters(&mut p).map_err(&bad)?;
         Ok(ContentType {
             media_type: media_type.to_ascii_lowercase(),
             subtype: subtype.to_ascii_lowercase(),
             params,
         })
     }
+}
+
+/// A `Content-Disposition` value (RFC 2183): the type, lower-cased, and its parameters.
+pub(crate) fn parse_disposition(value: &str) -> Result<(String, Vec<(String, String)>), Error> {
+    let bad = |what: &str| {
+        Error::new(
+            ErrorKind::MalformedMime,
+            format!("Content-Disposition {value:?}: {what}"),
+        )
+    };
+    let mut p = Cursor {
+        s: value.as_bytes(),
+        i: 0,
+    };
+    p.skip_cfws().map_err(&bad)?;
+    let kind = p.token().ok_or_else(|| bad("no disposition type"))?;
+    let params = parameters(&mut p).map_err(&bad)?;
+    Ok((kind.to_ascii_lowercase(), params))
+}
+
+/// `*(";" attribute "=" value)`, names lower-cased, values unquoted, a repeated name refused.
+fn parameters(p: &mut Cursor<'_>) -> Result<Vec<(String, String)>, &'static str> {
+    let mut params: Vec<(String, String)> = Vec::new();
+    loop {
+        p.skip_cfws()?;
+        if p.done() {
+            break;
+        }
+        if !p.eat(b';') {
+            return Err("expected ';' between parameters");
+        }
+        p.skip_cfws()?;
+        if p.done() {
+            break; // a trailing ';' is common and harmless
+        }
+        let name = p
+            .token()
+            .ok_or("a parameter without a name")?
+            .to_ascii_lowercase();
+        p.skip_cfws()?;
+        if !p.eat(b'=') {
+            return Err("a parameter without '='");
+        }
+        p.skip_cfws()?;
+        let value = if p.peek() == Some(b'"') {
+            p.quoted()?
+        } else {
+            p.token().ok_or("a parameter without a value")?
+        };
+        if params.iter().any(|(n, _)| *n == name) {
+            return Err("a parameter given twice");
+        }
+        params.push((name, value));
+    }
+    Ok(params)
+}
+
+/// A parameter value by name, in any of its forms: `name`, RFC 2231 `name*`
+/// (`charset'language'percent-encoded`), or continuations `name*0`, `name*1*`, ...
+pub(crate) fn parameter(params: &[(String, String)], name: &str) -> Option<String> {
+    if let Some((_, v)) = params.iter().find(|(n, _)| n == name) {
+        return Some(v.clone());
+    }
+    let extended = |v: &str, first: bool| -> String {
+        let (charset, text) = if first {
+            let mut parts = v.splitn(3, '\'');
+            match (parts.next(), parts.next(), parts.next()) {
+                (Some(c), Some(_), Some(t)) => (c.to_ascii_lowercase(), t),
+                _ => (String::from("us-ascii"), v),
+            }
+        } else {
+            (String::from("utf-8"), v)
+        };
+        let bytes = percent_decode(text);
+        super::words::to_text(&charset, &bytes)
+            .unwrap_or_else(|| String::from_utf8_lossy(&bytes).into_owned())
+    };
+    if let Some((_, v)) = params.iter().find(|(n, _)| *n == format!("{name}*")) {
+        return Some(extended(v, true));
+    }
+    let mut out = String::new();
+    let mut found = false;
+    for i in 0..1000 {
+        if let Some((_, v)) = params.iter().find(|(n, _)| *n == format!("{name}*{i}*")) {
+            out.push_str(&extended(v, i == 0));
+        } else if let Some((_, v)) = params.iter().find(|(n, _)| *n == format!("{name}*{i}")) {
+            out.push_str(v);
+        } else {
+            break;
+        }
+        found = true;
+    }
+    found.then_some(out)
+}
+
+fn percent_decode(s: &str) -> Vec<u8> {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while let Some(&c) = b.get(i) {
+        if c == b'%'
+            && let Some(v) = b
+                .get(i + 1..i + 3)
+                .and_then(|h| std::str::from_utf8(h).ok())
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+        {
+            out.push(v);
+            i += 3;
+            continue;
+        }
+        out.push(c);
+        i += 1;
+    }
+    out
 }
 
 struct Cursor<'s> {
@@ -442,6 +524,26 @@ mod tests {
         assert_eq!(block(&long).unwrap_err().kind(), ErrorKind::LimitExceeded);
         let many = "A: b\r\n".repeat(10_001) + "\r\n";
         assert_eq!(block(&many).unwrap_err().kind(), ErrorKind::LimitExceeded);
+    }
+
+    #[test]
+    fn dispositions_and_extended_parameters() {
+        let (kind, params) =
+            parse_disposition("Attachment; filename*=UTF-8''fattura%20n%C2%B01.pdf").unwrap();
+        assert_eq!(kind, "attachment");
+        assert_eq!(
+            parameter(&params, "filename").as_deref(),
+            Some("fattura n°1.pdf")
+        );
+        let (_, params) =
+            parse_disposition("inline; filename*0=\"lungo_\"; filename*1*=%C3%A8.txt").unwrap();
+        assert_eq!(
+            parameter(&params, "filename").as_deref(),
+            Some("lungo_è.txt")
+        );
+        let (_, params) = parse_disposition("attachment; filename=\"a.pdf\"").unwrap();
+        assert_eq!(parameter(&params, "filename").as_deref(), Some("a.pdf"));
+        assert_eq!(parameter(&params, "name"), None);
     }
 
     #[test]

@@ -1,0 +1,205 @@
+//! Mail addresses: the `addr-spec` check builders apply to their inputs, and the extraction of
+//! addresses from `From:`, `To:` and `Cc:` values (RFC 5322 section 3.4).
+
+/// Whether `s` is an `addr-spec`, `local@domain`: a dot-atom or quoted local part, a
+/// dot-atom domain of LDH labels or a domain literal. UTF-8 beyond ASCII is allowed in both
+/// parts (RFC 6531). No blanks, no angle brackets, at most 254 characters.
+pub(crate) fn is_address(s: &str) -> bool {
+    if s.len() > 254 || s.is_empty() {
+        return false;
+    }
+    let Some((local, domain)) = s.rsplit_once('@') else {
+        return false;
+    };
+    local_ok(local) && domain_ok(domain)
+}
+
+fn atext(c: char) -> bool {
+    c.is_ascii_alphanumeric() || "!#$%&'*+-/=?^_`{|}~".contains(c) || !c.is_ascii()
+}
+
+fn dot_atom(s: &str, ok: impl Fn(char) -> bool) -> bool {
+    !s.is_empty()
+        && s.split('.')
+            .all(|part| !part.is_empty() && part.chars().all(&ok))
+}
+
+fn local_ok(local: &str) -> bool {
+    if local.len() > 64 {
+        return false;
+    }
+    if let Some(inner) = local.strip_prefix('"').and_then(|l| l.strip_suffix('"')) {
+        let mut escaped = false;
+        return inner.chars().all(|c| {
+            if escaped {
+                escaped = false;
+                return c != '\r' && c != '\n';
+            }
+            if c == '\\' {
+                escaped = true;
+                return true;
+            }
+            c != '"' && c != '\r' && c != '\n'
+        }) && !escaped;
+    }
+    dot_atom(local, atext)
+}
+
+fn domain_ok(domain: &str) -> bool {
+    if let Some(literal) = domain.strip_prefix('[').and_then(|d| d.strip_suffix(']')) {
+        return !literal.is_empty()
+            && literal
+                .chars()
+                .all(|c| c.is_ascii_graphic() && !"[]\\".contains(c));
+    }
+    domain.len() <= 253
+        && dot_atom(domain, |c| {
+            c.is_ascii_alphanumeric() || c == '-' || !c.is_ascii()
+        })
+        && domain
+            .split('.')
+            .all(|label| label.len() <= 63 && !label.starts_with('-') && !label.ends_with('-'))
+}
+
+/// The addresses of an address-list value (`To:`, `Cc:`, `From:`), in order: angle-addr
+/// contents, or bare addr-specs; display names, comments and group names are dropped.
+pub(crate) fn list(value: &str) -> Vec<String> {
+    // One mailbox being read: text outside angle brackets, and the angle-addr if any.
+    let mut text = String::new();
+    let mut angle: Option<String> = None;
+    let mut in_angle = false;
+    let mut in_quote = false;
+    let mut comment = 0usize;
+    let mut out = Vec::new();
+    let mut chars = value.chars();
+    let flush = |text: &mut String, angle: &mut Option<String>, out: &mut Vec<String>| {
+        let addr = angle.take().unwrap_or_else(|| text.clone());
+        let addr = addr.trim();
+        if !addr.is_empty() {
+            out.push(addr.to_owned());
+        }
+        text.clear();
+    };
+    while let Some(c) = chars.next() {
+        if comment > 0 {
+            match c {
+                '\\' => {
+                    chars.next();
+                }
+                '(' => comment += 1,
+                ')' => comment -= 1,
+                _ => {}
+            }
+        } else if in_quote {
+            // Quoted text belongs to a display name or a quoted local part.
+            let target = if in_angle {
+                angle.get_or_insert_with(String::new)
+            } else {
+                &mut text
+            };
+            target.push(c);
+            match c {
+                '\\' => {
+                    if let Some(n) = chars.next() {
+                        target.push(n);
+                    }
+                }
+                '"' => in_quote = false,
+                _ => {}
+            }
+        } else if in_angle {
+            match c {
+                '>' => in_angle = false,
+                '"' => {
+                    in_quote = true;
+                    angle.get_or_insert_with(String::new).push(c);
+                }
+                c if !c.is_whitespace() => angle.get_or_insert_with(String::new).push(c),
+                _ => {}
+            }
+        } else {
+            match c {
+                '"' => {
+                    in_quote = true;
+                    text.push(c);
+                }
+                '(' => comment = 1,
+                '<' => {
+                    in_angle = true;
+                    angle = Some(String::new());
+                }
+                ',' | ';' => flush(&mut text, &mut angle, &mut out),
+                // A group name ("Team: a@b, c@d;") is dropped.
+                ':' => text.clear(),
+                c if c.is_whitespace() => {
+                    if !text.is_empty() {
+                        text.push(' ');
+                    }
+                }
+                c => text.push(c),
+            }
+        }
+    }
+    flush(&mut text, &mut angle, &mut out);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn addr_spec_syntax() {
+        for good in [
+            "posta-certificata@pec.aruba.it",
+            "a.b+c@x-y.example",
+            "\"quoted name\"@example.it",
+            "user@[192.0.2.1]",
+            "rené@pec.esempio.it",
+            "ERO.amministrazione.riscossione@pec.agenziariscossione.gov.it",
+        ] {
+            assert!(is_address(good), "{good}");
+        }
+        for bad in [
+            "",
+            "no-at-sign",
+            "@example.it",
+            "a@",
+            "a..b@example.it",
+            ".a@example.it",
+            "a b@example.it",
+            "<a@example.it>",
+            "a@-bad.example",
+            "a@exa mple.it",
+            "example.example.com",
+            "a@b\r\nBcc: x@y",
+        ] {
+            assert!(!is_address(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn address_lists() {
+        assert_eq!(list("a@b.it"), ["a@b.it"]);
+        assert_eq!(
+            list("\"Rossi, Mario\" <mario@pec.it>, anna@pec.it (Anna), <luca@x.it>"),
+            ["mario@pec.it", "anna@pec.it", "luca@x.it"]
+        );
+        assert_eq!(
+            list(
+                "\"Per conto di: altea.l@namirialpec.it\" <posta-certificata@sicurezzapostale.it>"
+            ),
+            ["posta-certificata@sicurezzapostale.it"]
+        );
+        assert_eq!(
+            list("Team: a@b.it, c@d.it;, e@f.it"),
+            ["a@b.it", "c@d.it", "e@f.it"]
+        );
+        assert_eq!(
+            list("\"osj12\" <osj12@yahoo.com>,\r\n \"oskiwalrus\" <oskiwalrus@cs.com>"),
+            ["osj12@yahoo.com", "oskiwalrus@cs.com"]
+        );
+        assert!(list("").is_empty());
+        assert!(list("undisclosed-recipients:;").is_empty());
+    }
+}

@@ -1,0 +1,267 @@
+//! Header text: RFC 2047 encoded words, both ways, and folding (RFC 5322 section 2.2.3).
+//!
+//! Subjects of PEC messages repeat the original subject after a prefix (spec 3), and real
+//! originals carry encoded words (`=?UTF-8?Q?...?=`, `=?ISO-8859-1?Q?...?=`); so the builders
+//! decode the original's subject and encode the new one.
+
+/// Decodes the encoded words of an unstructured header value (RFC 2047 sections 4-6).
+/// Charsets UTF-8, US-ASCII, ISO-8859-1, ISO-8859-15 and Windows-1252 are decoded; a word in
+/// another charset, or malformed, is kept as written. Blanks between adjacent encoded words
+/// are dropped, as RFC 2047 section 6.2 says.
+pub(crate) fn decode(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    let mut rest = value;
+    let mut pending_blank = String::new();
+    let mut after_word = false;
+    while !rest.is_empty() {
+        if let Some((decoded, used)) = rest.strip_prefix("=?").and_then(word) {
+            if !after_word {
+                out.push_str(&pending_blank);
+            }
+            pending_blank.clear();
+            out.push_str(&decoded);
+            rest = rest.get(used + 2..).unwrap_or("");
+            after_word = true;
+            continue;
+        }
+        let Some(c) = rest.chars().next() else { break };
+        if c == ' ' || c == '\t' {
+            pending_blank.push(c);
+        } else {
+            out.push_str(&pending_blank);
+            pending_blank.clear();
+            out.push(c);
+            after_word = false;
+        }
+        rest = rest.get(c.len_utf8()..).unwrap_or("");
+    }
+    out.push_str(&pending_blank);
+    out
+}
+
+/// Decodes one encoded word after its `=?`: returns the text and how many bytes it used
+/// (without the `=?`).
+fn word(s: &str) -> Option<(String, usize)> {
+    let (charset, rest) = s.split_once('?')?;
+    let (encoding, rest) = rest.split_once('?')?;
+    let text_len = rest.find("?=")?;
+    let text = rest.get(..text_len)?;
+    if charset.is_empty() || text.contains([' ', '\t']) {
+        return None;
+    }
+    let used = charset.len() + 1 + encoding.len() + 1 + text_len + 2;
+    // RFC 2231 language suffix: charset*lang.
+    let charset = charset.split('*').next()?.to_ascii_lowercase();
+    let bytes = if encoding.eq_ignore_ascii_case("b") {
+        super::base64::decode(text.as_bytes()).ok()?
+    } else if encoding.eq_ignore_ascii_case("q") {
+        q_decode(text)?
+    } else {
+        return None;
+    };
+    Some((to_text(&charset, &bytes)?, used))
+}
+
+fn q_decode(text: &str) -> Option<Vec<u8>> {
+    let b = text.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while let Some(&c) = b.get(i) {
+        match c {
+            b'_' => out.push(b' '),
+            b'=' => {
+                let hex = std::str::from_utf8(b.get(i + 1..i + 3)?).ok()?;
+                out.push(u8::from_str_radix(hex, 16).ok()?);
+                i += 2;
+            }
+            c => out.push(c),
+        }
+        i += 1;
+    }
+    Some(out)
+}
+
+/// Bytes in a charset to text, for the charsets met in Italian mail.
+pub(crate) fn to_text(charset: &str, bytes: &[u8]) -> Option<String> {
+    match charset {
+        "utf-8" | "utf8" | "us-ascii" | "ascii" => String::from_utf8(bytes.to_vec()).ok(),
+        "iso-8859-1" | "latin1" | "iso8859-1" | "l1" => {
+            Some(bytes.iter().map(|&b| char::from(b)).collect())
+        }
+        "iso-8859-15" | "latin-9" => Some(
+            bytes
+                .iter()
+                .map(|&b| match b {
+                    0xa4 => '€',
+                    0xa6 => 'Š',
+                    0xa8 => 'š',
+                    0xb4 => 'Ž',
+                    0xb8 => 'ž',
+                    0xbc => 'Œ',
+                    0xbd => 'œ',
+                    0xbe => 'Ÿ',
+                    b => char::from(b),
+                })
+                .collect(),
+        ),
+        "windows-1252" | "cp1252" => Some(bytes.iter().map(|&b| cp1252(b)).collect()),
+        _ => None,
+    }
+}
+
+fn cp1252(b: u8) -> char {
+    const HIGH: [char; 32] = [
+        '€', '\u{81}', '‚', 'ƒ', '„', '…', '†', '‡', 'ˆ', '‰', 'Š', '‹', 'Œ', '\u{8d}', 'Ž',
+        '\u{8f}', '\u{90}', '‘', '’', '“', '”', '•', '–', '—', '˜', '™', 'š', '›', 'œ', '\u{9d}',
+        'ž', 'Ÿ',
+    ];
+    match b {
+        0x80..=0x9f => HIGH
+            .get(usize::from(b - 0x80))
+            .copied()
+            .unwrap_or(char::from(b)),
+        b => char::from(b),
+    }
+}
+
+/// Writes a header field `name: value`: words of printable ASCII are written as they are,
+/// runs of words with other characters (or that look like encoded words) become RFC 2047
+/// encoded words (UTF-8, Q), at most 75 characters each; the line is folded at blanks so
+/// that lines stay within 78 characters where the text allows. The result ends with CR LF.
+pub(crate) fn header(name: &str, value: &str) -> String {
+    let plain = |w: &str| w.bytes().all(|b| (b'!'..=b'~').contains(&b)) && !w.contains("=?");
+    // Atoms: the pieces between which a fold may go.
+    let mut atoms: Vec<String> = Vec::new();
+    let words: Vec<&str> = value.split(' ').collect();
+    let mut i = 0;
+    while i < words.len() {
+        let w = words.get(i).copied().unwrap_or("");
+        if plain(w) || w.is_empty() {
+            atoms.push(w.to_owned());
+            i += 1;
+            continue;
+        }
+        // A run of words that need encoding; the blanks inside it travel in the encoding
+        // (blanks between adjacent encoded words are dropped by decoders).
+        let mut run = vec![w];
+        i += 1;
+        while let Some(next) = words.get(i).filter(|n| !plain(n) && !n.is_empty()) {
+            run.push(next);
+            i += 1;
+        }
+        // The first atom shares its line with the name and cannot fold before it.
+        let first_max = if atoms.is_empty() {
+            78usize.saturating_sub(name.len() + 2).clamp(24, 75)
+        } else {
+            75
+        };
+        atoms.extend(encode_run(&run.join(" "), first_max));
+    }
+    let mut out = format!("{name}:");
+    let mut column = out.len();
+    for atom in atoms {
+        if column + 1 + atom.len() > 78 && column > name.len() + 1 {
+            out.push_str("\r\n");
+            column = 0;
+        }
+        out.push(' ');
+        out.push_str(&atom);
+        column += 1 + atom.len();
+    }
+    out.push_str("\r\n");
+    out
+}
+
+/// Encodes text as UTF-8 Q encoded words of at most 75 characters (the first at most
+/// `first_max`), never splitting a character.
+fn encode_run(text: &str, first_max: usize) -> Vec<String> {
+    const OPEN: &str = "=?UTF-8?Q?";
+    const CLOSE: &str = "?=";
+    let mut words = Vec::new();
+    let mut word = String::new();
+    for c in text.chars() {
+        let mut piece = String::new();
+        match c {
+            ' ' => piece.push('_'),
+            c if c.is_ascii_alphanumeric() || "!*+-/".contains(c) => piece.push(c),
+            c => {
+                let mut buf = [0u8; 4];
+                for b in c.encode_utf8(&mut buf).bytes() {
+                    piece.push_str(&format!("={b:02X}"));
+                }
+            }
+        }
+        let max = if words.is_empty() { first_max } else { 75 };
+        if OPEN.len() + word.len() + piece.len() + CLOSE.len() > max && !word.is_empty() {
+            words.push(format!("{OPEN}{word}{CLOSE}"));
+            word.clear();
+        }
+        word.push_str(&piece);
+    }
+    if !word.is_empty() {
+        words.push(format!("{OPEN}{word}{CLOSE}"));
+    }
+    words
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decodes_real_subjects() {
+        assert_eq!(
+            decode("=?UTF-8?Q?POSTA_CERTIFICATA=3A_caff=C3=A8?="),
+            "POSTA CERTIFICATA: caffè"
+        );
+        assert_eq!(
+            decode("=?ISO-8859-1?Q?POSTA_CERTIFICATA:_perch=E9?= ok"),
+            "POSTA CERTIFICATA: perché ok"
+        );
+        assert_eq!(decode("=?utf-8?B?w6g=?= =?utf-8?B?w6g=?="), "èè");
+        assert_eq!(decode("=?UTF-8?Q?=C3=A8?="), "è");
+        assert_eq!(decode("a =?windows-1252?Q?=80?= b"), "a € b");
+        assert_eq!(decode("plain  text"), "plain  text");
+        // Unknown charset or broken words stay as written.
+        assert_eq!(decode("=?koi8-r?Q?x?="), "=?koi8-r?Q?x?=");
+        assert_eq!(decode("=?UTF-8?Q?=ZZ?="), "=?UTF-8?Q?=ZZ?=");
+        assert_eq!(decode("=?UTF-8?Q?unterminated"), "=?UTF-8?Q?unterminated");
+    }
+
+    #[test]
+    fn plain_values_fold_at_blanks() {
+        assert_eq!(
+            header("Subject", "ACCETTAZIONE: prova"),
+            "Subject: ACCETTAZIONE: prova\r\n"
+        );
+        let long = "parola ".repeat(20);
+        let h = header("Subject", long.trim_end());
+        assert!(h.split("\r\n").all(|l| l.len() <= 78), "{h}");
+        assert_eq!(decode(&unfold(&h)), format!("Subject: {}", long.trim_end()));
+    }
+
+    fn unfold(h: &str) -> String {
+        h.trim_end_matches("\r\n").replace("\r\n", "")
+    }
+
+    #[test]
+    fn non_ascii_values_round_trip() {
+        let h = header("Subject", "POSTA CERTIFICATA: caffè e perché no");
+        assert_eq!(
+            h,
+            "Subject: POSTA CERTIFICATA: =?UTF-8?Q?caff=C3=A8?= e =?UTF-8?Q?perch=C3=A9?=\r\n no\r\n"
+        );
+        for v in [
+            "POSTA CERTIFICATA: caffè e perché",
+            "€ ✓ 日本語 🙂",
+            &"àèìòù ".repeat(30),
+            "=?not a word?=",
+        ] {
+            let h = header("Subject", v);
+            assert!(h.split("\r\n").all(|l| l.len() <= 78), "{h}");
+            assert!(h.is_ascii());
+            let value = unfold(&h);
+            assert_eq!(decode(value.strip_prefix("Subject: ").unwrap()), v);
+        }
+    }
+}

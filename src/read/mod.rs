@@ -1,0 +1,762 @@
+//! `read()`: what a received message is, and whether it can be trusted (spec 6.2, 11).
+//!
+//! The pipeline: split the `multipart/signed` strictly → verify the CMS signature → assess
+//! the signer in the caller's [`TrustStore`] → read the signed parts (`daticert.xml`,
+//! `postacert.eml`, text) → classify → cross-check every unsigned header against the signed
+//! content. Headers outside the signature (`X-Ricevuta`, `X-Trasporto`, `From`, `Subject`,
+//! `Message-ID`, ...) are never believed on their own; the subject is never used to classify.
+//!
+//! A message that fails is still described (kind claimed, daticert if readable, why it
+//! failed), so that an incoming point can wrap it in an anomaly envelope. Every observation is
+//! a [`Diagnostic`]; those of severity `error` mean the message is not a valid PEC message,
+//! and [`PecMessage::is_valid`] says so.
+//!
+//! Strict by default: each tolerated deviation is a named option of [`ReadOptions`], and a
+//! deviation found with its option off is reported as `pec-deviation` (an error).
+
+mod check;
+pub(crate) mod entity;
+
+use std::borrow::Cow;
+use std::ops::Range;
+
+use crate::build::MessageKind;
+use crate::cms::{self, SignatureReport};
+use crate::daticert::{CertError, Daticert, DaticertKind, ParseOptions, ReceiptKind};
+use crate::error::{Diagnostic, DiagnosticCode, Error, ErrorKind, Severity};
+use crate::mime::header::{ContentType, HeaderLimits, parse_block};
+use crate::mime::{SignedMessage, canonical_crlf, first_bare_lf, multipart, words};
+use crate::smime::MessageVerifyOptions;
+use crate::time::PecTime;
+use crate::trust::{TrustOptions, TrustReport, TrustStore, TrustVerdict};
+
+/// Options of [`read`]. `Default` is strict; [`ReadOptions::lenient`] turns on every
+/// tolerance.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReadOptions {
+    /// Splitting (line-end canonicalisation, size limit) and CMS verification (backend,
+    /// minimum RSA key size, signature size limit).
+    pub verify: MessageVerifyOptions,
+    /// Trust assessment (backend, minimum key size in chains, provider policy).
+    pub trust: TrustOptions,
+    /// How `daticert.xml` is read (strict or lenient, limits).
+    pub daticert: ParseOptions,
+    /// The time trust is checked at. Default: the signing time the signature carries (else
+    /// daticert's), which answers "was the signer a provider when it signed"; give the current
+    /// time to answer "is it still".
+    pub at: Option<PecTime>,
+    /// Accept a `micalg` spelling that is not registered (`sha256`, Register.it).
+    pub allow_nonstandard_micalg: bool,
+    /// Accept text before the subject prefix (mailing-list tags).
+    pub allow_subject_tags: bool,
+    /// Accept provider-specific extra parts in the signed entity (the RT allows them).
+    pub allow_extra_parts: bool,
+    /// Anomaly envelopes wrapped in anomaly envelopes are read this deep. Default: 4.
+    pub max_depth: usize,
+}
+
+impl Default for ReadOptions {
+    fn default() -> Self {
+        ReadOptions {
+            verify: MessageVerifyOptions::default(),
+            trust: TrustOptions::default(),
+            daticert: ParseOptions::strict(),
+            at: None,
+            allow_nonstandard_micalg: false,
+            allow_subject_tags: false,
+            allow_extra_parts: false,
+            max_depth: 4,
+        }
+    }
+}
+
+impl ReadOptions {
+    /// Strict reading (the default).
+    pub fn strict() -> Self {
+        ReadOptions::default()
+    }
+
+    /// Every tolerance on: LF line ends, lenient daticert, non-standard `micalg`, subject
+    /// tags, extra parts, and 1024-bit RSA keys (providers' keys before about 2016).
+    pub fn lenient() -> Self {
+        let mut o = ReadOptions::default();
+        o.verify.split.canonicalize_line_endings = true;
+        o.verify.cms.min_rsa_bits = 1024;
+        o.trust.min_rsa_bits = 1024;
+        o.daticert = ParseOptions::lenient();
+        o.allow_nonstandard_micalg = true;
+        o.allow_subject_tags = true;
+        o.allow_extra_parts = true;
+        o
+    }
+}
+
+/// The state of the signature.
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SignatureStatus {
+    /// It verifies.
+    Valid,
+    /// It does not verify: the content was changed after signing, or it is forged.
+    Invalid,
+    /// The message is not signed.
+    Absent,
+    /// A signature is meant to be there but cannot be read.
+    Malformed,
+}
+
+impl SignatureStatus {
+    /// `valid`, `invalid`, `absent` or `malformed`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SignatureStatus::Valid => "valid",
+            SignatureStatus::Invalid => "invalid",
+            SignatureStatus::Absent => "absent",
+            SignatureStatus::Malformed => "malformed",
+        }
+    }
+}
+
+/// Where the original message of a PEC message is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Bytes {
+    /// A range of the message.
+    Range(Range<usize>),
+    /// Decoded from a transfer encoding.
+    Owned(Vec<u8>),
+}
+
+/// One attachment hash of a short delivery receipt: the attachment's name and the SHA-1
+/// the receipt certifies (spec 6.5).
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttachmentHash {
+    /// The attachment's name (the hash part's name without `.hash`).
+    pub name: String,
+    /// The 40 hex digits, lower case.
+    pub sha1: String,
+}
+
+/// What a received message is.
+#[derive(Debug)]
+pub struct PecMessage<'a> {
+    source: Cow<'a, [u8]>,
+    /// The kind: from the signed daticert and the markers; `None` for mail that is not a
+    /// signed PEC message (ordinary mail, or PEC headers without a signature).
+    pub kind: Option<MessageKind>,
+    /// The state of the signature.
+    pub signature: SignatureStatus,
+    /// What a valid signature says.
+    pub signature_report: Option<SignatureReport>,
+    /// Why the signature is invalid or malformed.
+    pub signature_error: Option<Error>,
+    /// The trust assessment of a valid signature's signer.
+    pub trust: Option<TrustReport>,
+    /// `daticert.xml`, when present and readable (also when the signature fails, to describe
+    /// the message; trust it only if [`is_valid`](Self::is_valid)).
+    pub daticert: Option<Daticert>,
+    original: Option<Bytes>,
+    /// The attachment hashes of a short delivery receipt.
+    pub hashes: Vec<AttachmentHash>,
+    /// The readable text (the `text/plain` part), decoded.
+    pub text: Option<String>,
+    /// The PEC identifier (daticert `identificativo`): correlates receipts with envelopes.
+    pub identifier: Option<String>,
+    /// The sender client's Message-ID (daticert `msgid`, else `X-Riferimento-Message-ID`):
+    /// correlates receipts with the sent message.
+    pub client_message_id: Option<String>,
+    /// Everything noticed. Any diagnostic of severity `error` makes the message invalid.
+    pub diagnostics: Vec<Diagnostic>,
+    /// For an anomaly envelope: the wrapped message, read in turn.
+    pub inner: Option<Box<PecMessage<'a>>>,
+    /// For a wrapper (a mailing list's `multipart/mixed` around a signed PEC message): the
+    /// signed message, read with the wrapper's headers.
+    pub embedded: Option<Box<PecMessage<'static>>>,
+}
+
+impl PecMessage<'_> {
+    /// A valid PEC message: signed, signature valid, signer trusted, and no diagnostic of
+    /// severity `error` (no failed cross-check, no refused deviation).
+    pub fn is_valid(&self) -> bool {
+        self.kind.is_some()
+            && self.signature == SignatureStatus::Valid
+            && self
+                .trust
+                .as_ref()
+                .is_some_and(|t| t.verdict == TrustVerdict::Trusted)
+            && !self
+                .diagnostics
+                .iter()
+                .any(|d| d.severity == Severity::Error)
+    }
+
+    /// `trusted`, `untrusted`, or `unknown` (no valid signature to assess).
+    pub fn trust_status(&self) -> &'static str {
+        match &self.trust {
+            Some(t) if t.verdict == TrustVerdict::Trusted => "trusted",
+            Some(_) => "untrusted",
+            None => "unknown",
+        }
+    }
+
+    /// The provider that signed, when known: the trust store's name, else the signer
+    /// certificate's subject.
+    pub fn provider(&self) -> Option<String> {
+        self.trust
+            .as_ref()
+            .and_then(|t| t.provider.as_ref().map(|p| p.name.clone()))
+            .or_else(|| {
+                self.signature_report
+                    .as_ref()
+                    .map(|r| r.signer.subject.clone())
+            })
+    }
+
+    /// The message as read (its CR LF form when line ends were canonicalised).
+    pub fn source(&self) -> &[u8] {
+        &self.source
+    }
+
+    /// The original message (`postacert.eml`), as carried: the user's message in a transport
+    /// envelope or complete receipt, its short form in a short receipt, the received message
+    /// in an anomaly envelope.
+    pub fn original(&self) -> Option<&[u8]> {
+        match self.original.as_ref()? {
+            Bytes::Range(r) => self.source.get(r.clone()),
+            Bytes::Owned(v) => Some(v),
+        }
+    }
+
+    /// The header fields of the original message: name and unfolded value, in order.
+    pub fn original_headers(&self) -> Vec<(String, String)> {
+        let Some(bytes) = self.original() else {
+            return Vec::new();
+        };
+        parse_block(bytes, HeaderLimits::default())
+            .map(|h| {
+                h.fields
+                    .iter()
+                    .map(|f| (String::from_utf8_lossy(f.name).into_owned(), f.unfolded()))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    fn add(&mut self, code: DiagnosticCode, detail: impl Into<String>) {
+        self.diagnostics.push(Diagnostic::new(code, detail));
+    }
+}
+
+/// Reads a received message. See the module documentation.
+///
+/// Fails only when the input cannot be described at all: over the size limit, or no
+/// readable header block. Everything else gives a [`PecMessage`].
+pub fn read<'a>(
+    raw: &'a [u8],
+    store: &TrustStore,
+    options: &ReadOptions,
+) -> Result<PecMessage<'a>, Error> {
+    read_at(Cow::Borrowed(raw), None, store, options, 0)
+}
+
+/// The message's headers and what the markers claim.
+pub(crate) struct Headers {
+    pub fields: Vec<(String, String)>,
+}
+
+impl Headers {
+    fn from_block(source: &[u8], extra: Option<&[(String, String)]>) -> Result<Self, Error> {
+        let block = parse_block(source, HeaderLimits::default())?;
+        let mut fields: Vec<(String, String)> = extra.map(<[_]>::to_vec).unwrap_or_default();
+        fields.extend(
+            block
+                .fields
+                .iter()
+                .map(|f| (String::from_utf8_lossy(f.name).into_owned(), f.unfolded())),
+        );
+        Ok(Headers { fields })
+    }
+
+    /// Every value of a header, by name compared without case (and, with `loose`, without
+    /// hyphens: `X-TipoRicevuta`, `X-Tiporicevuta`, `X-Tipo-Ricevuta`).
+    pub(crate) fn all(&self, name: &str, loose: bool) -> Vec<&str> {
+        let norm = |s: &str| -> String {
+            if loose {
+                s.chars()
+                    .filter(|c| *c != '-')
+                    .collect::<String>()
+                    .to_ascii_lowercase()
+            } else {
+                s.to_ascii_lowercase()
+            }
+        };
+        let want = norm(name);
+        self.fields
+            .iter()
+            .filter(|(n, _)| norm(n) == want)
+            .map(|(_, v)| v.as_str())
+            .collect()
+    }
+
+    pub(crate) fn first(&self, name: &str) -> Option<&str> {
+        self.all(name, false).into_iter().next()
+    }
+}
+
+fn read_at<'a>(
+    raw: Cow<'a, [u8]>,
+    wrapper: Option<&[(String, String)]>,
+    store: &TrustStore,
+    options: &ReadOptions,
+    depth: usize,
+) -> Result<PecMessage<'a>, Error> {
+    if raw.len() > options.verify.split.max_size {
+        return Err(Error::new(
+            ErrorKind::LimitExceeded,
+            format!(
+                "the message is {} bytes, over the limit of {}",
+                raw.len(),
+                options.verify.split.max_size
+            ),
+        ));
+    }
+    // The CR LF form the rest reads, when line ends are canonicalised.
+    let mut diagnostics = Vec::new();
+    let source: Cow<'a, [u8]> = match first_bare_lf(&raw) {
+        Some(at) if options.verify.split.canonicalize_line_endings => {
+            diagnostics.push(Diagnostic::new(
+                DiagnosticCode::MimeLfLineEndings,
+                format!("bare LF line ends (the first at byte {at}) read as CR LF"),
+            ));
+            Cow::Owned(canonical_crlf(&raw).into_owned())
+        }
+        _ => raw,
+    };
+    let headers = Headers::from_block(&source, wrapper)?;
+    let mut m = PecMessage {
+        source: Cow::Borrowed(&[]),
+        kind: None,
+        signature: SignatureStatus::Absent,
+        signature_report: None,
+        signature_error: None,
+        trust: None,
+        daticert: None,
+        original: None,
+        hashes: Vec::new(),
+        text: None,
+        identifier: None,
+        client_message_id: None,
+        diagnostics,
+        inner: None,
+        embedded: None,
+    };
+    let content_type = headers
+        .first("Content-Type")
+        .and_then(|v| ContentType::parse(v).ok());
+    let signed_claimed = content_type
+        .as_ref()
+        .is_some_and(|ct| ct.is("multipart", "signed"));
+    let markers = check::markers(&headers);
+
+    // The signed entity: from the strict split, or, when it fails, located leniently to
+    // describe the message (never to trust it).
+    let mut entity: Option<Range<usize>> = None;
+    if signed_claimed {
+        let mut split_options = options.verify.split.clone();
+        split_options.canonicalize_line_endings = false; // done above, once
+        match SignedMessage::parse(&source, &split_options) {
+            Ok(signed) => {
+                entity = Some(signed.signed_range());
+                verify_signature(&mut m, &signed, &headers, options);
+            }
+            Err(e) => {
+                m.signature = SignatureStatus::Malformed;
+                m.add(DiagnosticCode::PecSignatureMalformed, e.to_string());
+                m.signature_error = Some(e);
+                entity = content_type
+                    .as_ref()
+                    .and_then(|ct| ct.param("boundary"))
+                    .and_then(|b| lenient_first_part(&source, b));
+            }
+        }
+    } else if markers.any() {
+        m.add(
+            DiagnosticCode::PecUnsigned,
+            "X-Ricevuta or X-Trasporto on a message that is not signed: not treated as PEC",
+        );
+    }
+
+    if let Some(range) = entity {
+        read_entity(
+            &mut m, &source, range, &headers, store, options, depth, markers,
+        );
+    } else if !signed_claimed
+        && content_type
+            .as_ref()
+            .is_some_and(|ct| ct.media_type == "multipart")
+    {
+        m.embedded = embedded(&source, &headers, store, options, depth).map(Box::new);
+        if m.embedded.is_some() {
+            m.add(
+                DiagnosticCode::PecEmbedded,
+                "a signed PEC message inside a wrapper: read as `embedded`",
+            );
+        }
+    }
+    m.source = source;
+    Ok(m)
+}
+
+/// Verifies the CMS signature of a split message and records the outcome.
+fn verify_signature(
+    m: &mut PecMessage<'_>,
+    signed: &SignedMessage<'_>,
+    _headers: &Headers,
+    options: &ReadOptions,
+) {
+    for d in signed.diagnostics() {
+        m.diagnostics.push(d.clone());
+        if d.code == DiagnosticCode::SmimeMicalgLabel && !options.allow_nonstandard_micalg {
+            m.add(
+                DiagnosticCode::PecDeviation,
+                "smime-micalg-label: allowed by ReadOptions::allow_nonstandard_micalg",
+            );
+        }
+    }
+    match cms::verify_detached(
+        signed.signed_content(),
+        signed.signature(),
+        &options.verify.cms,
+    ) {
+        Ok(report) => {
+            let named = match signed.micalg() {
+                "sha-1" | "sha1" => Some(crate::DigestAlgorithm::Sha1),
+                "sha-256" | "sha256" => Some(crate::DigestAlgorithm::Sha256),
+                "sha-384" | "sha384" => Some(crate::DigestAlgorithm::Sha384),
+                "sha-512" | "sha512" => Some(crate::DigestAlgorithm::Sha512),
+                _ => None,
+            };
+            if named != Some(report.digest_algorithm) {
+                m.add(
+                    DiagnosticCode::SmimeMicalgMismatch,
+                    format!(
+                        "micalg={} but the signer used {}",
+                        signed.micalg(),
+                        report.digest_algorithm
+                    ),
+                );
+            }
+            m.diagnostics.extend(report.diagnostics.iter().cloned());
+            m.signature = SignatureStatus::Valid;
+            m.signature_report = Some(report);
+        }
+        Err(e) => {
+            let invalid = matches!(
+                e.kind(),
+                ErrorKind::DigestMismatch | ErrorKind::SignatureInvalid
+            );
+            if invalid {
+                m.signature = SignatureStatus::Invalid;
+                m.add(DiagnosticCode::PecSignatureInvalid, e.to_string());
+            } else {
+                m.signature = SignatureStatus::Malformed;
+                m.add(DiagnosticCode::PecSignatureMalformed, e.to_string());
+            }
+            m.signature_error = Some(e);
+        }
+    }
+}
+
+/// The first part of a broken `multipart/signed`, found without the strict rules: from the
+/// first delimiter line to the next delimiter (or the end). For description only.
+fn lenient_first_part(source: &[u8], boundary: &str) -> Option<Range<usize>> {
+    let delimiter = format!("--{boundary}");
+    let finder = memchr::memmem::Finder::new(delimiter.as_bytes());
+    let first = finder.find(source)?;
+    let start = first + delimiter.len();
+    let start = start + memchr::memchr(b'\n', source.get(start..)?)? + 1;
+    let end = finder
+        .find(source.get(start..)?)
+        .map(|i| start + i)
+        .unwrap_or(source.len());
+    let end = if source.get(end.saturating_sub(2)..end) == Some(b"\r\n") {
+        end - 2
+    } else {
+        end
+    };
+    (start <= end).then_some(start..end)
+}
+
+/// Reads the signed entity: parts, daticert, kind, cross-checks, original, text.
+#[allow(clippy::too_many_arguments)]
+fn read_entity<'a>(
+    m: &mut PecMessage<'a>,
+    source: &[u8],
+    range: Range<usize>,
+    headers: &Headers,
+    store: &TrustStore,
+    options: &ReadOptions,
+    depth: usize,
+    markers: check::Markers,
+) {
+    let entity_bytes = source.get(range.clone()).unwrap_or(&[]);
+    let parts = match entity::parts(entity_bytes) {
+        Ok(p) => p,
+        Err(e) => {
+            m.add(
+                DiagnosticCode::PecNoDaticert,
+                format!("the signed entity cannot be read: {e}"),
+            );
+            return;
+        }
+    };
+    for d in &parts.diagnostics {
+        m.diagnostics.push(d.clone());
+    }
+    if !parts.extra.is_empty() && !options.allow_extra_parts {
+        m.add(
+            DiagnosticCode::PecDeviation,
+            "pec-extra-part: allowed by ReadOptions::allow_extra_parts",
+        );
+    }
+
+    // daticert.xml.
+    if let Some(part) = &parts.daticert {
+        match part.decoded(entity_bytes) {
+            Ok(xml) => match Daticert::parse(&xml, &options.daticert) {
+                Ok(parsed) => {
+                    m.diagnostics.extend(parsed.diagnostics);
+                    m.daticert = Some(parsed.daticert);
+                }
+                Err(e) => m.add(
+                    DiagnosticCode::PecNoDaticert,
+                    format!("daticert.xml cannot be read: {e}"),
+                ),
+            },
+            Err(e) => m.add(DiagnosticCode::PecNoDaticert, e.to_string()),
+        }
+    }
+
+    // Trust, at the time asked or the signing time.
+    if let Some(report) = &m.signature_report {
+        let at = options
+            .at
+            .or(report.signing_time)
+            .or_else(|| m.daticert.as_ref().map(|d| d.data.time));
+        if let Some(at) = at {
+            let t = store.assess(report, at, &options.trust);
+            if t.verdict != TrustVerdict::Trusted {
+                m.add(
+                    DiagnosticCode::PecUntrusted,
+                    format!("{}: {}", t.verdict.as_str(), t.detail),
+                );
+            }
+            m.trust = Some(t);
+        }
+    }
+
+    m.kind = check::classify(m, &markers);
+    if let Some(d) = &m.daticert {
+        m.identifier = Some(d.data.identifier.clone());
+        m.client_message_id = d.data.client_message_id.clone();
+    }
+    if m.client_message_id.is_none() {
+        m.client_message_id = headers
+            .first("X-Riferimento-Message-ID")
+            .map(|v| v.trim().to_owned());
+    }
+    check::cross_check(m, headers, &markers, options);
+
+    // Text.
+    if let Some(plain) = parts.text.iter().find(|p| p.media_type == "text/plain") {
+        m.text = entity::text(entity_bytes, plain).ok();
+    }
+
+    // The original.
+    let carries = matches!(
+        m.kind,
+        Some(
+            MessageKind::TransportEnvelope
+                | MessageKind::AnomalyEnvelope
+                | MessageKind::DeliveryFull
+                | MessageKind::DeliveryShort
+        )
+    );
+    let must_not = matches!(
+        m.kind,
+        Some(
+            MessageKind::NonAcceptance
+                | MessageKind::NonAcceptanceVirus
+                | MessageKind::VirusDetection
+                | MessageKind::DeliveryTimeout
+                | MessageKind::DeliverySummary
+        )
+    );
+    match &parts.original {
+        Some(part) => {
+            if must_not {
+                m.add(
+                    DiagnosticCode::PecOriginalUnexpected,
+                    "this kind must not carry the original message",
+                );
+            }
+            m.original = Some(
+                if matches!(part.encoding.as_str(), "base64" | "quoted-printable") {
+                    match part.decoded(entity_bytes) {
+                        Ok(b) => Bytes::Owned(b.into_owned()),
+                        Err(_) => {
+                            Bytes::Range(range.start + part.body.start..range.start + part.body.end)
+                        }
+                    }
+                } else {
+                    Bytes::Range(range.start + part.body.start..range.start + part.body.end)
+                },
+            );
+        }
+        None if carries => m.add(
+            DiagnosticCode::PecOriginalMissing,
+            "this kind carries the original message (postacert.eml), which is missing",
+        ),
+        None => {}
+    }
+
+    let original: Option<Vec<u8>> = match &m.original {
+        Some(Bytes::Range(r)) => source.get(r.clone()).map(<[u8]>::to_vec),
+        Some(Bytes::Owned(v)) => Some(v.clone()),
+        None => None,
+    };
+    if let Some(original) = original {
+        if m.kind == Some(MessageKind::DeliveryShort) {
+            m.hashes = hashes(&original);
+        }
+        if m.kind == Some(MessageKind::AnomalyEnvelope) {
+            if depth + 1 > options.max_depth {
+                m.add(
+                    DiagnosticCode::PecDepthLimit,
+                    format!("anomaly envelopes nested deeper than {}", options.max_depth),
+                );
+            } else if let Ok(inner) = read_at(Cow::Owned(original), None, store, options, depth + 1)
+            {
+                m.inner = Some(Box::new(inner));
+            }
+        }
+    }
+}
+
+/// A signed PEC message directly inside a wrapper `multipart/*`, read with the wrapper's
+/// headers in front of the part's own (a mailing list moves the message's headers to the
+/// wrapper and keeps the signed body as a part).
+fn embedded(
+    source: &[u8],
+    headers: &Headers,
+    store: &TrustStore,
+    options: &ReadOptions,
+    depth: usize,
+) -> Option<PecMessage<'static>> {
+    let block = parse_block(source, HeaderLimits::default()).ok()?;
+    let ct = ContentType::parse(headers.first("Content-Type")?).ok()?;
+    let parts = multipart::split(
+        source,
+        block.body_start..source.len(),
+        ct.param("boundary")?,
+        64,
+    )
+    .ok()?;
+    let part = parts.parts.iter().find(|r| {
+        source
+            .get((*r).clone())
+            .and_then(|p| parse_block(p, HeaderLimits::default()).ok())
+            .and_then(|h| h.one("Content-Type").ok().flatten().map(|f| f.unfolded()))
+            .and_then(|v| ContentType::parse(&v).ok())
+            .is_some_and(|c| c.is("multipart", "signed"))
+    })?;
+    let mut message = Vec::new();
+    for (name, value) in &headers.fields {
+        let skip = ["content-type", "mime-version", "content-transfer-encoding"]
+            .contains(&name.to_ascii_lowercase().as_str());
+        if !skip {
+            message.extend_from_slice(format!("{name}: {value}\r\n").as_bytes());
+        }
+    }
+    message.extend_from_slice(source.get(part.clone())?);
+    read_at(Cow::Owned(message), None, store, options, depth + 1).ok()
+}
+
+/// The `.hash` parts of a short receipt's original.
+fn hashes(original: &[u8]) -> Vec<AttachmentHash> {
+    fn walk(msg: &[u8], range: Range<usize>, depth: usize, out: &mut Vec<AttachmentHash>) {
+        let Some(bytes) = msg.get(range.clone()) else {
+            return;
+        };
+        let Ok(head) = parse_block(bytes, HeaderLimits::default()) else {
+            return;
+        };
+        let ct = head
+            .one("Content-Type")
+            .ok()
+            .flatten()
+            .and_then(|f| ContentType::parse(&f.unfolded()).ok());
+        match ct {
+            Some(ct) if ct.media_type == "multipart" && depth < 32 => {
+                let Some(b) = ct.param("boundary") else {
+                    return;
+                };
+                if let Ok(parts) =
+                    multipart::split(msg, range.start + head.body_start..range.end, b, 10_000)
+                {
+                    for p in parts.parts {
+                        walk(msg, p, depth + 1, out);
+                    }
+                }
+            }
+            Some(ct) => {
+                let name = crate::mime::header::parameter(&ct.params, "name").or_else(|| {
+                    head.one("Content-Disposition")
+                        .ok()
+                        .flatten()
+                        .and_then(|f| crate::mime::header::parse_disposition(&f.unfolded()).ok())
+                        .and_then(|(_, p)| crate::mime::header::parameter(&p, "filename"))
+                });
+                let body = bytes.get(head.body_start..).unwrap_or(&[]);
+                let hex = String::from_utf8_lossy(body).trim().to_ascii_lowercase();
+                if let Some(name) = name.and_then(|n| n.strip_suffix(".hash").map(str::to_owned))
+                    && hex.len() == 40
+                    && hex.bytes().all(|b| b.is_ascii_hexdigit())
+                    && depth > 0
+                {
+                    out.push(AttachmentHash {
+                        name: words::decode(&name),
+                        sha1: hex,
+                    });
+                }
+            }
+            None => {}
+        }
+    }
+    let mut out = Vec::new();
+    walk(original, 0..original.len(), 0, &mut out);
+    out
+}
+
+/// The kind a daticert `tipo` alone implies (virus variants and delivery types need more).
+pub(crate) fn kind_of(d: &Daticert) -> MessageKind {
+    match d.kind {
+        DaticertKind::Transport => MessageKind::TransportEnvelope,
+        DaticertKind::Acceptance => MessageKind::Acceptance,
+        DaticertKind::NonAcceptance if d.error == CertError::Virus => {
+            MessageKind::NonAcceptanceVirus
+        }
+        DaticertKind::NonAcceptance => MessageKind::NonAcceptance,
+        DaticertKind::TakingInCharge => MessageKind::TakingInCharge,
+        DaticertKind::Delivery => match d.data.receipt {
+            Some(ReceiptKind::Short) => MessageKind::DeliveryShort,
+            Some(ReceiptKind::Summary) => MessageKind::DeliverySummary,
+            _ => MessageKind::DeliveryFull,
+        },
+        DaticertKind::NonDelivery if d.error == CertError::Virus => MessageKind::NonDeliveryVirus,
+        DaticertKind::NonDelivery => MessageKind::NonDelivery,
+        DaticertKind::DeliveryTimeout => MessageKind::DeliveryTimeout,
+        _ => MessageKind::VirusDetection,
+    }
+}
