@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
+pub mod messages;
+
 use std::path::PathBuf;
 
 /// `../shared/corpus` beside the repository, when it exists. The corpus is third-party data:
