@@ -150,7 +150,8 @@ fn main() {
         )
         .unwrap()
         .sign_with(&aws_signer)
-        .unwrap();
+        .unwrap()
+        .into_vec();
         let mut ours = Vec::new();
         for b in backends {
             let mut options = MessageVerifyOptions::default();

@@ -218,13 +218,15 @@ Cordiali saluti, Mario\r\n";
         .prepare(&alfa, &options)
         .map_err(e)?
         .sign_with(&alfa_key)
-        .map_err(e)?;
+        .map_err(e)?
+        .into_vec();
     ex.check("acceptance-to-mario", &acceptance, MessageKind::Acceptance)?;
     let envelope = envelope
         .prepare(&alfa, &options)
         .map_err(e)?
         .sign_with(&alfa_key)
-        .map_err(e)?;
+        .map_err(e)?
+        .into_vec();
     ex.check(
         "transport-envelope",
         &envelope,
@@ -259,7 +261,8 @@ Cordiali saluti, Mario\r\n";
     .prepare(&beta, &options)
     .map_err(e)?
     .sign_with(&beta_key)
-    .map_err(e)?;
+    .map_err(e)?
+    .into_vec();
     ex.check(
         "taking-in-charge-to-alfa",
         &taking,
@@ -281,7 +284,8 @@ Cordiali saluti, Mario\r\n";
     .prepare(&beta, &options)
     .map_err(e)?
     .sign_with(&beta_key)
-    .map_err(e)?;
+    .map_err(e)?
+    .into_vec();
     ex.check("delivery-anna-completa", &full, MessageKind::DeliveryFull)?;
     let summary = Delivery::new(
         &facts,
@@ -293,7 +297,8 @@ Cordiali saluti, Mario\r\n";
     .prepare(&beta, &options)
     .map_err(e)?
     .sign_with(&beta_key)
-    .map_err(e)?;
+    .map_err(e)?
+    .into_vec();
     ex.check(
         "delivery-luca-sintetica",
         &summary,

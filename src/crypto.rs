@@ -173,6 +173,50 @@ pub(crate) fn digest(backend: Backend, alg: DigestAlgorithm, data: &[u8]) -> Vec
     }
 }
 
+/// An incremental SHA-256, for hashing content while it is written.
+pub(crate) enum Sha256 {
+    RustCrypto(sha2::Sha256),
+    #[cfg(feature = "aws-lc")]
+    AwsLc(aws_lc_rs::digest::Context),
+}
+
+impl Sha256 {
+    pub(crate) fn new(backend: Backend) -> Self {
+        match backend {
+            Backend::RustCrypto => {
+                use sha2::Digest as _;
+                Sha256::RustCrypto(sha2::Sha256::new())
+            }
+            #[cfg(feature = "aws-lc")]
+            Backend::AwsLc => {
+                Sha256::AwsLc(aws_lc_rs::digest::Context::new(&aws_lc_rs::digest::SHA256))
+            }
+        }
+    }
+
+    pub(crate) fn update(&mut self, data: &[u8]) {
+        match self {
+            Sha256::RustCrypto(h) => {
+                use sha2::Digest as _;
+                h.update(data)
+            }
+            #[cfg(feature = "aws-lc")]
+            Sha256::AwsLc(h) => h.update(data),
+        }
+    }
+
+    pub(crate) fn finish(self) -> Vec<u8> {
+        match self {
+            Sha256::RustCrypto(h) => {
+                use sha2::Digest as _;
+                h.finalize().to_vec()
+            }
+            #[cfg(feature = "aws-lc")]
+            Sha256::AwsLc(h) => h.finish().as_ref().to_vec(),
+        }
+    }
+}
+
 /// An RSA public key, parsed once for each backend.
 #[derive(Clone)]
 pub(crate) struct RsaPublicKey {
@@ -283,6 +327,14 @@ mod tests {
                 assert_eq!(digest(*b, alg, data), reference, "{alg} {b:?}");
             }
             assert_eq!(DigestAlgorithm::from_oid(&alg.oid()), Some(alg));
+            if alg == DigestAlgorithm::Sha256 {
+                for b in Backend::ALL {
+                    let mut h = Sha256::new(*b);
+                    h.update(&data[..3]);
+                    h.update(&data[3..]);
+                    assert_eq!(h.finish(), reference, "incremental {b:?}");
+                }
+            }
             // The DigestInfo prefix announces the right length.
             let info = alg.digest_info(&reference);
             assert_eq!(usize::from(info[1]) + 2, info.len());

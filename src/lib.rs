@@ -14,14 +14,33 @@
 //! |---|---|---|
 //! | `daticert.xml` (dati di certificazione) | the certification data every message but the anomaly envelope carries | [`daticert`]: [`Daticert`], [`Daticert::parse`], [`Daticert::to_xml`], [`Daticert::validate`] |
 //! | data e ora (spec 2.4) | the one time value of a transaction | [`PecTime`] |
-//! | busta S/MIME, firma (spec 2.1, 7.1) | the signed `multipart/signed` every message is | [`smime::verify`], [`smime::prepare`] |
+//! | busta S/MIME, firma (spec 2.1, 7.1) | the signed `multipart/signed` every message is | [`smime::verify`], [`smime::prepare`], [`smime::WireMessage`] |
 //! | firma CMS (spec 7.1) | the detached SignedData in `smime.p7s`; signing keys | [`cms::verify_detached`], [`cms::SigningIdentity`], [`cms::Signer`] |
 //! | struttura MIME | the strict split and its options | [`mime::SignedMessage`] |
 //! | Indice dei gestori, CA AgID (spec 6.2, 8) | which signers are providers | [`trust::TrustStore`] |
 //! | errori, diagnostica | what stops an operation; what was tolerated or noticed | [`Error`], [`ErrorKind`], [`Diagnostic`], [`DiagnosticCode`] |
 //!
-//! The builders of every message, the reader and the provider rules are built on these, in
-//! that order; the README's status table says what is done.
+//!
+//! ## Every message: its builder and its reader
+//!
+//! Each builder validates its inputs and `prepare`s the message; the signature finishes it
+//! (see [`build`]). One reader, [`read::read`], takes any received message and says which
+//! kind it is ([`read::PecMessage::kind`]), whether its signature verifies and its signer is
+//! a provider of the index, and what its `daticert.xml` says.
+//!
+//! | PEC message (spec section) | builder | read back as |
+//! |---|---|---|
+//! | busta di trasporto (3.1) | [`build::TransportEnvelope`] | [`build::MessageKind::TransportEnvelope`] |
+//! | busta di anomalia (3.2) | [`build::AnomalyEnvelope`] | [`build::MessageKind::AnomalyEnvelope`] |
+//! | ricevuta di accettazione (3.3) | [`build::Acceptance`] | [`build::MessageKind::Acceptance`] |
+//! | avviso di non accettazione, anche per virus (3.4) | [`build::NonAcceptance`] | [`build::MessageKind::NonAcceptance`], [`build::MessageKind::NonAcceptanceVirus`] |
+//! | ricevuta di presa in carico (3.5) | [`build::TakingInCharge`] | [`build::MessageKind::TakingInCharge`] |
+//! | ricevuta di avvenuta consegna completa, breve, sintetica (3.6) | [`build::Delivery`] | [`build::MessageKind::DeliveryFull`], [`build::MessageKind::DeliveryShort`], [`build::MessageKind::DeliverySummary`] |
+//! | avviso di mancata consegna, anche per virus (3.7, 3.8) | [`build::NonDelivery`] | [`build::MessageKind::NonDelivery`], [`build::MessageKind::NonDeliveryVirus`] |
+//! | avviso di rilevazione virus (3.8) | [`build::VirusDetection`] | [`build::MessageKind::VirusDetection`] |
+//! | avvisi per superamento del tempo massimo, 12 h e 24 h (3.9) | [`build::DeliveryTimeout`] | [`build::MessageKind::DeliveryTimeout`] (the two differ only in their text) |
+//!
+//! The README's status table says what is done.
 //!
 //! ## Strict by default, lenient by name
 //!

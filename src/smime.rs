@@ -2,11 +2,13 @@
 //! part is a detached CMS signature of the first.
 //!
 //! - [`prepare`] / [`PendingMessage::finish`] (or [`PendingMessage::sign_with`]) sign an
-//!   entity and frame the message.
+//!   entity and frame the message, a [`WireMessage`] that borrows the entity rather than
+//!   copying it.
 //! - [`verify`] splits a received message strictly and verifies its signature; trust in the
 //!   signer is a separate question for [`TrustStore`](crate::trust::TrustStore).
 
 use crate::cms::{self, PendingSignature, SignOptions, SignRequest, Signer, SigningIdentity};
+use crate::crypto;
 use crate::error::{Diagnostic, DiagnosticCode, Error, ErrorKind};
 use crate::mime::boundary::Boundaries;
 use crate::mime::{self, SignatureProtocol, SignedMessage, SplitOptions};
@@ -26,15 +28,89 @@ pub struct MessageSignOptions {
 
 /// A message whose signature is pending: headers and signed entity are written, the
 /// signature part is not.
+///
+/// Large input (the original a transport envelope carries, the message an anomaly envelope
+/// wraps) is borrowed, not copied: see [`WireMessage`].
 #[derive(Debug)]
-pub struct PendingMessage {
-    /// The message so far: headers, MIME header, preamble, first delimiter, entity.
+pub struct PendingMessage<'a> {
+    /// The bytes written so far: headers, MIME header, preamble, first delimiter, and the
+    /// parts of the entity the crate wrote.
     out: Vec<u8>,
-    entity: core::ops::Range<usize>,
+    /// The message in order: ranges of `out` and borrowed input.
+    segments: Vec<Segment<'a>>,
     boundary: String,
     protocol: SignatureProtocol,
     signature: PendingSignature,
     diagnostics: Vec<Diagnostic>,
+}
+
+/// One stretch of a message: written by the crate, or borrowed from the caller's input.
+#[derive(Debug, Clone)]
+enum Segment<'a> {
+    Written(core::ops::Range<usize>),
+    Borrowed(&'a [u8]),
+}
+
+/// A piece of the entity handed to [`prepare_pieces`]: bytes to copy, or input to borrow.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Piece<'p, 'a> {
+    Copy(&'p [u8]),
+    Borrow(&'a [u8]),
+}
+
+impl Piece<'_, '_> {
+    pub(crate) fn bytes(&self) -> &[u8] {
+        match self {
+            Piece::Copy(b) | Piece::Borrow(b) => b,
+        }
+    }
+}
+
+/// A signed message ready for the wire, as the segments it is made of: bytes the crate wrote
+/// and input it borrowed (a large original is never copied).
+///
+/// Send it with one vectored write of [`segments`](Self::segments), or take one buffer with
+/// [`into_vec`](Self::into_vec) (free when nothing was borrowed, as for receipts and
+/// notices; one copy otherwise).
+#[derive(Debug, Clone)]
+pub struct WireMessage<'a> {
+    out: Vec<u8>,
+    segments: Vec<Segment<'a>>,
+}
+
+impl<'a> WireMessage<'a> {
+    /// The message's size in bytes.
+    pub fn len(&self) -> usize {
+        self.segments().map(<[u8]>::len).sum()
+    }
+
+    /// Whether the message is empty (it never is).
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The message's bytes, in order, in as few slices as it is made of.
+    pub fn segments(&self) -> impl Iterator<Item = &[u8]> + '_ {
+        self.segments.iter().map(|s| match s {
+            Segment::Written(r) => self.out.get(r.clone()).unwrap_or(&[]),
+            Segment::Borrowed(b) => b,
+        })
+    }
+
+    /// The message as one buffer.
+    pub fn into_vec(self) -> Vec<u8> {
+        if let [Segment::Written(r)] = self.segments.as_slice()
+            && r.start == 0
+            && r.end == self.out.len()
+        {
+            return self.out;
+        }
+        let mut v = Vec::with_capacity(self.len());
+        for s in self.segments() {
+            v.extend_from_slice(s);
+        }
+        v
+    }
 }
 
 /// Prepares a signed message.
@@ -50,35 +126,47 @@ pub struct PendingMessage {
 ///
 /// Fails with [`ErrorKind::InvalidInput`] naming the field when the head or the entity has
 /// bare LF or CR, or the head already has a MIME header.
-pub fn prepare(
+pub fn prepare<'a>(
     head: &[u8],
-    entity: &[u8],
+    entity: &'a [u8],
     boundary_seed: &[u8],
     identity: &SigningIdentity,
     signing_time: PecTime,
     options: &MessageSignOptions,
-) -> Result<PendingMessage, Error> {
+) -> Result<PendingMessage<'a>, Error> {
     check_crlf("entity", entity)?;
     let boundary = Boundaries::new(&[entity]).derive(boundary_seed, "signed");
-    prepare_pieces(head, &[entity], boundary, identity, signing_time, options)
+    prepare_pieces(
+        head,
+        &[Piece::Borrow(entity)],
+        boundary,
+        identity,
+        signing_time,
+        options,
+    )
 }
 
 /// [`prepare`] for an entity given in pieces (written once, in order, straight into the
 /// message) with a boundary the caller has already proven absent from it. The builders use
 /// this so that a large original is copied exactly once.
-pub(crate) fn prepare_pieces(
+pub(crate) fn prepare_pieces<'a>(
     head: &[u8],
-    pieces: &[&[u8]],
+    pieces: &[Piece<'_, 'a>],
     boundary: String,
     identity: &SigningIdentity,
     signing_time: PecTime,
     options: &MessageSignOptions,
-) -> Result<PendingMessage, Error> {
+) -> Result<PendingMessage<'a>, Error> {
     check_head(head)?;
-    let size: usize = pieces.iter().map(|p| p.len()).sum();
-    // Room for the framing and the signature part, so that the buffer never reallocates (a
-    // reallocation of a large message would briefly need twice its memory).
-    let mut out = Vec::with_capacity(head.len() + size + 16 * 1024);
+    let copied: usize = pieces
+        .iter()
+        .filter_map(|p| match p {
+            Piece::Copy(b) => Some(b.len()),
+            Piece::Borrow(_) => None,
+        })
+        .sum();
+    // Room for the framing and the signature part, so that the buffer never reallocates.
+    let mut out = Vec::with_capacity(head.len() + copied + 16 * 1024);
     mime::frame_head(
         &mut out,
         head,
@@ -86,19 +174,25 @@ pub(crate) fn prepare_pieces(
         options.protocol,
         DigestAlgorithm::Sha256.micalg(),
     );
-    let start = out.len();
+    let mut segments = Vec::with_capacity(pieces.len() + 2);
+    let mut written = 0..out.len();
+    let mut hasher = crypto::Sha256::new(options.cms.backend);
     for piece in pieces {
-        out.extend_from_slice(piece);
+        hasher.update(piece.bytes());
+        match piece {
+            Piece::Copy(b) => out.extend_from_slice(b),
+            Piece::Borrow(b) => {
+                segments.push(Segment::Written(written.start..out.len()));
+                segments.push(Segment::Borrowed(b));
+                written = out.len()..out.len();
+            }
+        }
     }
-    let entity = start..out.len();
-    let signature = identity.prepare(
-        out.get(entity.clone()).unwrap_or(&[]),
-        signing_time,
-        &options.cms,
-    )?;
+    segments.push(Segment::Written(written.start..out.len()));
+    let signature = identity.prepare_digest(hasher.finish(), signing_time, &options.cms)?;
     Ok(PendingMessage {
         out,
-        entity,
+        segments,
         boundary,
         protocol: options.protocol,
         signature,
@@ -145,7 +239,7 @@ pub(crate) fn check_crlf(field: &str, bytes: &[u8]) -> Result<(), Error> {
     Ok(())
 }
 
-impl PendingMessage {
+impl<'a> PendingMessage<'a> {
     /// The bytes to sign (the DER of the signed attributes).
     pub fn to_be_signed(&self) -> &[u8] {
         self.signature.to_be_signed()
@@ -166,11 +260,6 @@ impl PendingMessage {
         self.signature.request()
     }
 
-    /// The signed entity, as it will appear in the message.
-    pub fn entity(&self) -> &[u8] {
-        self.out.get(self.entity.clone()).unwrap_or(&[])
-    }
-
     /// The boundary of the `multipart/signed`.
     pub fn boundary(&self) -> &str {
         &self.boundary
@@ -187,30 +276,38 @@ impl PendingMessage {
     }
 
     /// Completes the message with the signature value (checked against the certificate's
-    /// key first) and returns its bytes.
-    pub fn finish(self, signature: &[u8]) -> Result<Vec<u8>, Error> {
+    /// key first).
+    pub fn finish(self, signature: &[u8]) -> Result<WireMessage<'a>, Error> {
         self.complete(|pending| pending.finish(signature))
     }
 
     /// Signs with `signer` and completes the message.
-    pub fn sign_with(self, signer: &dyn Signer) -> Result<Vec<u8>, Error> {
+    pub fn sign_with(self, signer: &dyn Signer) -> Result<WireMessage<'a>, Error> {
         self.complete(|pending| pending.sign_with(signer))
     }
 
     fn complete(
         self,
         sign: impl FnOnce(PendingSignature) -> Result<Vec<u8>, Error>,
-    ) -> Result<Vec<u8>, Error> {
+    ) -> Result<WireMessage<'a>, Error> {
         let PendingMessage {
             mut out,
+            mut segments,
             boundary,
             protocol,
             signature,
             ..
         } = self;
         let cms = sign(signature)?;
+        let start = out.len();
         mime::frame_tail(&mut out, &boundary, protocol, &cms);
-        Ok(out)
+        // Extend the last written segment when it ends where the tail begins.
+        match segments.last_mut() {
+            Some(Segment::Written(r)) if r.end == start => r.end = out.len(),
+            _ => segments.push(Segment::Written(start..out.len())),
+        }
+        segments.retain(|s| !matches!(s, Segment::Written(r) if r.is_empty()));
+        Ok(WireMessage { out, segments })
     }
 }
 

@@ -305,6 +305,48 @@ fn the_short_receipt_carries_hashes_of_the_attachments_as_transmitted() {
     );
 }
 
+/// A large original is borrowed into the message, not copied; receipts are one buffer.
+#[test]
+fn the_original_is_borrowed_not_copied() {
+    let (_, alfa_key) = signers("alfa").into_iter().next().unwrap();
+    let alfa = messages::alfa();
+    let original = messages::ORIGINAL.as_bytes();
+    let body_start = messages::ORIGINAL.find("\r\n\r\n").unwrap() + 4;
+    let recipients = messages::recipients();
+    let envelope = TransportEnvelope::new(
+        original,
+        SENDER,
+        &recipients,
+        "opec-alfa.20260601100000.1@pec.alfa.test",
+        messages::at(0),
+    );
+    let wire = envelope
+        .prepare(&alfa, &BuildOptions::default())
+        .unwrap()
+        .sign_with(alfa_key.as_ref())
+        .unwrap();
+    let segments: Vec<&[u8]> = wire.segments().collect();
+    assert_eq!(segments.len(), 3, "written, the original's body, written");
+    assert_eq!(segments[1].as_ptr(), original[body_start..].as_ptr());
+    assert_eq!(segments[1].len(), original.len() - body_start);
+    assert_eq!(wire.len(), segments.iter().map(|s| s.len()).sum::<usize>());
+    let bytes = wire.clone().into_vec();
+    assert_eq!(bytes, segments.concat());
+    // The same bytes as the fixture set's envelope (same inputs).
+    assert_eq!(bytes, fixture()[0].bytes);
+
+    let facts = envelope.facts().unwrap();
+    let receipt = Acceptance::new(&facts, "r1@pec.alfa.test", messages::at(0))
+        .prepare(&alfa, &BuildOptions::default())
+        .unwrap()
+        .sign_with(alfa_key.as_ref())
+        .unwrap();
+    assert_eq!(receipt.segments().count(), 1);
+    let first = receipt.segments().next().unwrap().as_ptr();
+    let bytes = receipt.into_vec();
+    assert_eq!(bytes.as_ptr(), first, "handed over without a copy");
+}
+
 #[test]
 fn an_acceptance_for_1000_recipients_lists_all_of_them() {
     let recipients: Vec<Recipient> = (0..1000)
@@ -329,7 +371,8 @@ fn an_acceptance_for_1000_recipients_lists_all_of_them() {
         .prepare(&messages::alfa(), &BuildOptions::default())
         .unwrap()
         .sign_with(alfa.as_ref())
-        .unwrap();
+        .unwrap()
+        .into_vec();
     let m = read(&bytes, &messages::store(), &ReadOptions::strict()).unwrap();
     assert!(m.is_valid(), "{:?}", m.diagnostics);
     assert_eq!(m.daticert.as_ref().unwrap().header.recipients, recipients);
@@ -485,7 +528,8 @@ fn same_inputs_same_bytes() {
     .prepare(&messages::alfa(), &o)
     .unwrap()
     .sign_with(alfa.as_ref())
-    .unwrap();
+    .unwrap()
+    .into_vec();
     assert_ne!(other, a[0]);
     assert!(
         read(&other, &messages::store(), &ReadOptions::strict())

@@ -95,16 +95,17 @@ fn what_we_sign_openssl_verifies() {
                             "{}-{signer_name}-{algorithm:?}-{protocol:?}-{ess}",
                             backend.name()
                         );
+                        let content = entity(&format!("Messaggio {label} =E8 firmato."));
                         let pending = smime::prepare(
                             HEAD,
-                            &entity(&format!("Messaggio {label} =E8 firmato.")),
+                            &content,
                             b"id1@pec.alfa.test",
                             &identity(signer.as_ref()),
                             signing_time(),
                             &options,
                         )
                         .unwrap();
-                        let message = pending.sign_with(signer.as_ref()).unwrap();
+                        let message = pending.sign_with(signer.as_ref()).unwrap().into_vec();
 
                         let (ok, err) = openssl_verifies(&message, &format!("ours-{label}.eml"));
                         assert!(ok, "OpenSSL refused {label}: {err}");
@@ -152,7 +153,8 @@ fn signing_is_deterministic_and_backends_agree() {
             )
             .unwrap()
             .sign_with(signer.as_ref())
-            .unwrap();
+            .unwrap()
+            .into_vec();
             outputs.push(message);
         }
     }
@@ -367,7 +369,8 @@ fn tampering_is_detected() {
         )
         .unwrap()
         .sign_with(signer.as_ref())
-        .unwrap();
+        .unwrap()
+        .into_vec();
         let vo = verify_options(*backend);
 
         // Content changed after signing.
@@ -408,9 +411,10 @@ fn tampering_is_detected() {
 fn finish_refuses_a_signature_from_another_key() {
     let (_, alfa) = signers("alfa").into_iter().next().unwrap();
     let (_, beta) = signers("beta").into_iter().next().unwrap();
+    let x = entity("x");
     let pending = smime::prepare(
         HEAD,
-        &entity("x"),
+        &x,
         b"s",
         &identity(alfa.as_ref()),
         signing_time(),
@@ -426,7 +430,7 @@ fn finish_refuses_a_signature_from_another_key() {
 
     let pending = smime::prepare(
         HEAD,
-        &entity("x"),
+        &x,
         b"s",
         &identity(alfa.as_ref()),
         signing_time(),
@@ -439,7 +443,7 @@ fn finish_refuses_a_signature_from_another_key() {
     );
     let pending = smime::prepare(
         HEAD,
-        &entity("x"),
+        &x,
         b"s",
         &identity(alfa.as_ref()),
         signing_time(),
@@ -494,9 +498,10 @@ fn signer_failure_keeps_its_source() {
     let hsm = BrokenHsm {
         certificate: pki("alfa.der"),
     };
+    let x = entity("x");
     let pending = smime::prepare(
         HEAD,
-        &entity("x"),
+        &x,
         b"s",
         &SigningIdentity::new(&hsm.certificate, &[]).unwrap(),
         signing_time(),

@@ -207,7 +207,8 @@ fn signed_message_to_trust_verdict() {
         )
         .unwrap()
         .sign_with(signer.as_ref())
-        .unwrap();
+        .unwrap()
+        .into_vec();
         let v = smime::verify(&message, &MessageVerifyOptions::default()).unwrap();
         let r = full_store().assess(&v.signature, at(), &TrustOptions::default());
         assert_eq!(r.verdict, TrustVerdict::Trusted, "{}", r.detail);

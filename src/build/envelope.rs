@@ -7,7 +7,7 @@ use super::{
 use crate::daticert::{CertData, CertError, Daticert, DaticertKind, ReceiptKind, Recipient};
 use crate::error::Error;
 use crate::mime::{address, words};
-use crate::smime::PendingMessage;
+use crate::smime::{PendingMessage, Piece};
 use crate::time::PecTime;
 
 /// `From: "Per conto di: <sender>" <service address>` (spec 2.3), with the display name
@@ -150,7 +150,7 @@ impl<'a> TransportEnvelope<'a> {
         &self,
         emitter: &EmittingProvider,
         options: &BuildOptions<'_>,
-    ) -> Result<PendingMessage, Error> {
+    ) -> Result<PendingMessage<'a>, Error> {
         let head = original_headers(self.original)?;
         let facts = self.facts()?;
         let receipt = match self.receipt {
@@ -238,7 +238,8 @@ impl<'a> TransportEnvelope<'a> {
             Content {
                 text,
                 daticert: Some(daticert),
-                original: vec![&header, body],
+                original: vec![Piece::Copy(&header), Piece::Borrow(body)],
+                original_field: "original",
                 seed: facts.identifier.as_bytes(),
             },
             emitter,
@@ -280,7 +281,7 @@ impl<'a> AnomalyEnvelope<'a> {
         &self,
         emitter: &EmittingProvider,
         options: &BuildOptions<'_>,
-    ) -> Result<PendingMessage, Error> {
+    ) -> Result<PendingMessage<'a>, Error> {
         let head = original_headers(self.received)
             .map_err(|e| invalid(e.message().replacen("original", "received", 1)))?;
         check_line("reason", self.reason)?;
@@ -342,7 +343,8 @@ impl<'a> AnomalyEnvelope<'a> {
             Content {
                 text,
                 daticert: None,
-                original: vec![self.received],
+                original: vec![Piece::Borrow(self.received)],
+                original_field: "received",
                 seed: seed.as_bytes(),
             },
             emitter,

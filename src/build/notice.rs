@@ -53,7 +53,7 @@ impl Notice<'_> {
         &self,
         emitter: &EmittingProvider,
         options: &BuildOptions<'_>,
-    ) -> Result<PendingMessage, Error> {
+    ) -> Result<PendingMessage<'static>, Error> {
         let f = self.facts;
         let head = receipt_head(
             self.kind,
@@ -94,6 +94,7 @@ impl Notice<'_> {
                 text,
                 daticert: Some(daticert),
                 original: Vec::new(),
+                original_field: "original",
                 seed: self.message_id.as_bytes(),
             },
             emitter,
@@ -144,7 +145,7 @@ impl<'a> NonAcceptance<'a> {
         &self,
         emitter: &EmittingProvider,
         options: &BuildOptions<'_>,
-    ) -> Result<PendingMessage, Error> {
+    ) -> Result<PendingMessage<'static>, Error> {
         self.facts.validate()?;
         check_identifier("message_id", self.message_id)?;
         check_reason("reason", self.reason)?;
@@ -209,7 +210,7 @@ impl<'a> NonDelivery<'a> {
         &self,
         emitter: &EmittingProvider,
         options: &BuildOptions<'_>,
-    ) -> Result<PendingMessage, Error> {
+    ) -> Result<PendingMessage<'static>, Error> {
         self.facts.validate()?;
         check_identifier("message_id", self.message_id)?;
         check_recipient(self.facts, self.recipient)?;
@@ -278,7 +279,7 @@ impl<'a> VirusDetection<'a> {
         &self,
         emitter: &EmittingProvider,
         options: &BuildOptions<'_>,
-    ) -> Result<PendingMessage, Error> {
+    ) -> Result<PendingMessage<'static>, Error> {
         self.facts.validate()?;
         check_identifier("message_id", self.message_id)?;
         check_recipient(self.facts, self.recipient)?;
@@ -347,7 +348,7 @@ impl<'a> DeliveryTimeout<'a> {
         &self,
         emitter: &EmittingProvider,
         options: &BuildOptions<'_>,
-    ) -> Result<PendingMessage, Error> {
+    ) -> Result<PendingMessage<'static>, Error> {
         self.facts.validate()?;
         check_identifier("message_id", self.message_id)?;
         check_recipient(self.facts, self.recipient)?;

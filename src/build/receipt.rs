@@ -11,7 +11,7 @@ use super::{
 };
 use crate::daticert::{CertError, ReceiptKind, Recipient};
 use crate::error::Error;
-use crate::smime::PendingMessage;
+use crate::smime::{PendingMessage, Piece};
 use crate::time::PecTime;
 
 fn is_recipient(facts: &OriginalFacts, address: &str) -> bool {
@@ -46,7 +46,7 @@ impl<'a> Acceptance<'a> {
         &self,
         emitter: &EmittingProvider,
         options: &BuildOptions<'_>,
-    ) -> Result<PendingMessage, Error> {
+    ) -> Result<PendingMessage<'static>, Error> {
         let f = self.facts;
         f.validate()?;
         check_identifier("message_id", self.message_id)?;
@@ -90,6 +90,7 @@ impl<'a> Acceptance<'a> {
                 text,
                 daticert: Some(daticert),
                 original: Vec::new(),
+                original_field: "original",
                 seed: self.message_id.as_bytes(),
             },
             emitter,
@@ -136,7 +137,7 @@ impl<'a> TakingInCharge<'a> {
         &self,
         emitter: &EmittingProvider,
         options: &BuildOptions<'_>,
-    ) -> Result<PendingMessage, Error> {
+    ) -> Result<PendingMessage<'static>, Error> {
         let f = self.facts;
         f.validate()?;
         check_identifier("message_id", self.message_id)?;
@@ -193,6 +194,7 @@ impl<'a> TakingInCharge<'a> {
                 text,
                 daticert: Some(daticert),
                 original: Vec::new(),
+                original_field: "original",
                 seed: self.message_id.as_bytes(),
             },
             emitter,
@@ -278,7 +280,7 @@ impl<'a> Delivery<'a> {
         &self,
         emitter: &EmittingProvider,
         options: &BuildOptions<'_>,
-    ) -> Result<PendingMessage, Error> {
+    ) -> Result<PendingMessage<'a>, Error> {
         let f = self.facts;
         f.validate()?;
         check_identifier("message_id", self.message_id)?;
@@ -295,7 +297,7 @@ impl<'a> Delivery<'a> {
             _ => MessageKind::DeliverySummary,
         };
         let short;
-        let original: Vec<&[u8]> = match (kind, self.original) {
+        let original: Vec<Piece<'_, 'a>> = match (kind, self.original) {
             (MessageKind::DeliverySummary, _) => Vec::new(),
             (_, None) => {
                 return Err(invalid(
@@ -305,11 +307,11 @@ impl<'a> Delivery<'a> {
             (MessageKind::DeliveryShort, Some(o)) => {
                 original_headers(o)?;
                 short = super::breve::short_form(o)?;
-                vec![short.as_slice()]
+                vec![Piece::Copy(short.as_slice())]
             }
             (_, Some(o)) => {
                 original_headers(o)?;
-                vec![o]
+                vec![Piece::Borrow(o)]
             }
         };
         let head = receipt_head(
@@ -351,6 +353,7 @@ impl<'a> Delivery<'a> {
                 text,
                 daticert: Some(daticert),
                 original,
+                original_field: "original",
                 seed: self.message_id.as_bytes(),
             },
             emitter,

@@ -177,6 +177,18 @@ impl SigningIdentity {
         signing_time: PecTime,
         options: &SignOptions,
     ) -> Result<PendingSignature, Error> {
+        let content_digest = crypto::digest(options.backend, DigestAlgorithm::Sha256, content);
+        self.prepare_digest(content_digest, signing_time, options)
+    }
+
+    /// [`prepare`](Self::prepare) with the SHA-256 of the content already computed (the
+    /// message writer hashes as it writes).
+    pub(crate) fn prepare_digest(
+        &self,
+        content_digest: Vec<u8>,
+        signing_time: PecTime,
+        options: &SignOptions,
+    ) -> Result<PendingSignature, Error> {
         if !matches!(
             options.signature_algorithm,
             SignatureAlgorithmId::RsaEncryption | SignatureAlgorithmId::Sha256WithRsaEncryption
@@ -186,7 +198,6 @@ impl SigningIdentity {
                  sha256WithRSAEncryption",
             ));
         }
-        let content_digest = crypto::digest(options.backend, DigestAlgorithm::Sha256, content);
         let mut attrs = vec![
             attribute(rfc5911::ID_CONTENT_TYPE, &rfc5911::ID_DATA)?,
             attribute(rfc5911::ID_SIGNING_TIME, &signing_time_value(signing_time)?)?,

@@ -10,7 +10,7 @@
 use memchr::memmem;
 
 /// The fixed start of every derived boundary.
-const PREFIX: &str = "----postacert-";
+pub(crate) const PREFIX: &str = "----postacert-";
 
 /// The content the boundaries of one message must avoid.
 pub(crate) struct Boundaries<'a> {
@@ -28,6 +28,16 @@ impl<'a> Boundaries<'a> {
             suspect: pieces.iter().map(|p| finder.find(p).is_some()).collect(),
             pieces: pieces.to_vec(),
         }
+    }
+
+    /// Adds pieces already scanned for the prefix (`suspect`: whether any of them contains
+    /// it), so that a large original is not searched again.
+    pub(crate) fn with_scanned(mut self, pieces: &[&'a [u8]], suspect: bool) -> Self {
+        for piece in pieces {
+            self.pieces.push(piece);
+            self.suspect.push(suspect);
+        }
+        self
     }
 
     /// The boundary for `seed` and `label`, absent from the content.

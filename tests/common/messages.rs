@@ -137,7 +137,8 @@ pub fn all(
         .prepare(&alfa, &options)
         .unwrap()
         .sign_with(alfa_signer)
-        .unwrap();
+        .unwrap()
+        .into_vec();
     let read_envelope = read(&envelope_bytes, &store(), &ReadOptions::strict()).unwrap();
     let postacert = read_envelope.original().unwrap().to_vec();
     push(
@@ -157,7 +158,8 @@ pub fn all(
         .prepare(&beta, &options)
         .unwrap()
         .sign_with(beta_signer)
-        .unwrap(),
+        .unwrap()
+        .into_vec(),
     );
     push(
         "acceptance",
@@ -166,7 +168,8 @@ pub fn all(
             .prepare(&alfa, &options)
             .unwrap()
             .sign_with(alfa_signer)
-            .unwrap(),
+            .unwrap()
+            .into_vec(),
     );
     push(
         "non-acceptance",
@@ -180,7 +183,8 @@ pub fn all(
         .prepare(&alfa, &options)
         .unwrap()
         .sign_with(alfa_signer)
-        .unwrap(),
+        .unwrap()
+        .into_vec(),
     );
     push(
         "non-acceptance-virus",
@@ -195,7 +199,8 @@ pub fn all(
         .prepare(&alfa, &options)
         .unwrap()
         .sign_with(alfa_signer)
-        .unwrap(),
+        .unwrap()
+        .into_vec(),
     );
     let covered = vec![ANNA.to_owned(), LUCA.to_owned()];
     push(
@@ -211,7 +216,8 @@ pub fn all(
         .prepare(&beta, &options)
         .unwrap()
         .sign_with(beta_signer)
-        .unwrap(),
+        .unwrap()
+        .into_vec(),
     );
     push(
         "delivery-full",
@@ -227,7 +233,8 @@ pub fn all(
         .prepare(&beta, &options)
         .unwrap()
         .sign_with(beta_signer)
-        .unwrap(),
+        .unwrap()
+        .into_vec(),
     );
     push(
         "delivery-short",
@@ -243,7 +250,8 @@ pub fn all(
         .prepare(&beta, &options)
         .unwrap()
         .sign_with(beta_signer)
-        .unwrap(),
+        .unwrap()
+        .into_vec(),
     );
     push(
         "delivery-summary",
@@ -258,7 +266,8 @@ pub fn all(
         .prepare(&beta, &options)
         .unwrap()
         .sign_with(beta_signer)
-        .unwrap(),
+        .unwrap()
+        .into_vec(),
     );
     push(
         "non-delivery",
@@ -274,7 +283,8 @@ pub fn all(
         .prepare(&beta, &options)
         .unwrap()
         .sign_with(beta_signer)
-        .unwrap(),
+        .unwrap()
+        .into_vec(),
     );
     push(
         "non-delivery-virus",
@@ -290,7 +300,8 @@ pub fn all(
         .prepare(&alfa, &options)
         .unwrap()
         .sign_with(alfa_signer)
-        .unwrap(),
+        .unwrap()
+        .into_vec(),
     );
     push(
         "virus-detection",
@@ -306,7 +317,8 @@ pub fn all(
         .prepare(&beta, &options)
         .unwrap()
         .sign_with(beta_signer)
-        .unwrap(),
+        .unwrap()
+        .into_vec(),
     );
     push(
         "delivery-timeout-12h",
@@ -321,7 +333,8 @@ pub fn all(
         .prepare(&alfa, &options)
         .unwrap()
         .sign_with(alfa_signer)
-        .unwrap(),
+        .unwrap()
+        .into_vec(),
     );
     push(
         "delivery-timeout-24h",
@@ -336,7 +349,8 @@ pub fn all(
         .prepare(&alfa, &options)
         .unwrap()
         .sign_with(alfa_signer)
-        .unwrap(),
+        .unwrap()
+        .into_vec(),
     );
     out
 }
