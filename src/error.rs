@@ -314,6 +314,9 @@ diagnostic_codes! {
     IdentificativoShape = "daticert-identificativo-shape", Warning;
     /// `mime-lf-line-endings`: bare LF line ends were read as CR LF (by option).
     MimeLfLineEndings = "mime-lf-line-endings", Warning;
+    /// `mime-unterminated`: a multipart of a message whose signature failed lacks its close
+    /// delimiter; it was read to its end, to describe the message.
+    MimeUnterminated = "mime-unterminated", Warning;
     /// `smime-signature-lf`: the base64 of `smime.p7s` has bare LF line ends (OpenSSL 3 writes
     /// so); line breaks inside base64 carry nothing.
     SmimeSignatureLf = "smime-signature-lf", Info;

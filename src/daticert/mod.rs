@@ -27,6 +27,7 @@ mod read;
 mod validate;
 mod write;
 
+pub(crate) use read::declared_kind;
 pub use read::{DaticertMode, ParseOptions, ParsedDaticert};
 pub use write::{WriteOptions, WrittenXml};
 

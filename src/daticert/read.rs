@@ -92,6 +92,36 @@ pub struct ParsedDaticert {
     pub diagnostics: Vec<Diagnostic>,
 }
 
+/// The `tipo` a `daticert.xml` declares on its root element, read from the start tag alone
+/// (the first 4 KiB), even when the rest of the document is broken or cut. For describing a
+/// damaged message, never for trusting it: [`Daticert::parse`] is the reader.
+pub(crate) fn declared_kind(input: &[u8]) -> Option<DaticertKind> {
+    let head = input.get(..input.len().min(4096))?;
+    let start = memchr::memmem::find(head, b"<postacert")? + b"<postacert".len();
+    let tag = head.get(start..)?;
+    let tag = tag.get(..memchr::memchr(b'>', tag).unwrap_or(tag.len()))?;
+    let mut rest = tag;
+    while let Some(at) = memchr::memmem::find(rest, b"tipo") {
+        let before = at.checked_sub(1).and_then(|i| rest.get(i)).copied();
+        let after = rest.get(at + 4..).unwrap_or(&[]);
+        rest = after;
+        if !before.is_some_and(|b| b.is_ascii_whitespace()) {
+            continue;
+        }
+        let after = after
+            .trim_ascii_start()
+            .strip_prefix(b"=")?
+            .trim_ascii_start();
+        let (&quote, value) = after.split_first()?;
+        if quote != b'"' && quote != b'\'' {
+            return None;
+        }
+        let value = value.get(..memchr::memchr(quote, value)?)?;
+        return DaticertKind::from_wire(std::str::from_utf8(value).ok()?);
+    }
+    None
+}
+
 impl Daticert {
     /// Reads a `daticert.xml` document (spec 4). [`DaticertMode`] says what each mode
     /// accepts; [`ParseOptions`] holds the mode and the limits.
@@ -974,4 +1004,40 @@ impl<'i> Parser<'i> {
 /// XML's `S` production: space, TAB, CR, LF.
 fn is_xml_whitespace(c: char) -> bool {
     matches!(c, ' ' | '\t' | '\r' | '\n')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_declared_kind_survives_a_cut_document() {
+        let cut =
+            b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<postacert tipo=\"posta-certificata\" ";
+        assert_eq!(declared_kind(cut), Some(DaticertKind::Transport));
+        assert_eq!(
+            declared_kind(b"<postacert errore='nessuno'\n  tipo = 'accettazione'>"),
+            Some(DaticertKind::Acceptance)
+        );
+        for none in [
+            &b"<postacert errore=\"nessuno\">"[..],
+            b"<postacert xtipo=\"accettazione\">",
+            b"<postacert tipo=\"accettazione",
+            b"<postacert tipo=\"altro\">",
+            b"<other tipo=\"accettazione\">",
+            b"",
+        ] {
+            assert_eq!(
+                declared_kind(none),
+                None,
+                "{}",
+                String::from_utf8_lossy(none)
+            );
+        }
+        // Only the root's start tag counts.
+        assert_eq!(
+            declared_kind(b"<postacert><x tipo=\"accettazione\"/>"),
+            None
+        );
+    }
 }

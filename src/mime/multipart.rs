@@ -33,6 +33,28 @@ pub(crate) fn split(
     boundary: &str,
     max_parts: usize,
 ) -> Result<Parts, Error> {
+    split_inner(msg, body, boundary, max_parts, false)
+}
+
+/// [`split`], except that a body without its close delimiter ends its last part at the end
+/// (the part's final CR LF excluded). For describing a message that has already failed
+/// (truncated by a repository, say), never for one to trust.
+pub(crate) fn split_to_end(
+    msg: &[u8],
+    body: Range<usize>,
+    boundary: &str,
+    max_parts: usize,
+) -> Result<Parts, Error> {
+    split_inner(msg, body, boundary, max_parts, true)
+}
+
+fn split_inner(
+    msg: &[u8],
+    body: Range<usize>,
+    boundary: &str,
+    max_parts: usize,
+    to_end: bool,
+) -> Result<Parts, Error> {
     let mut dash = Vec::with_capacity(boundary.len() + 2);
     dash.extend_from_slice(b"--");
     dash.extend_from_slice(boundary.as_bytes());
@@ -108,6 +130,18 @@ pub(crate) fn split(
     }
     match open {
         None => Err(mime_error("no boundary delimiter in the body").at(body.start)),
+        Some(start) if to_end && parts.len() < max_parts => {
+            let end = if msg.get(body.end.saturating_sub(2)..body.end) == Some(b"\r\n") {
+                (body.end - 2).max(start)
+            } else {
+                body.end
+            };
+            parts.push(start..end);
+            Ok(Parts {
+                parts,
+                epilogue: body.end,
+            })
+        }
         Some(start) => Err(mime_error("no close delimiter").at(start)),
     }
 }
@@ -129,6 +163,21 @@ mod tests {
         assert_eq!(parts("--b\r\nA\r\n--b--", "b").unwrap(), ["A"]);
         // An empty part.
         assert_eq!(parts("--b\r\n\r\n--b--", "b").unwrap(), [""]);
+    }
+
+    #[test]
+    fn a_truncated_body_is_read_to_its_end_only_on_request() {
+        let body = "--b\r\nA\r\n--b\r\nB, cut";
+        assert!(parts(body, "b").is_err());
+        let p = split_to_end(body.as_bytes(), 0..body.len(), "b", 10).unwrap();
+        let got: Vec<&str> = p.parts.into_iter().map(|r| &body[r]).collect();
+        assert_eq!(got, ["A", "B, cut"]);
+        let crlf = "--b\r\nA\r\n";
+        let p = split_to_end(crlf.as_bytes(), 0..crlf.len(), "b", 10).unwrap();
+        assert_eq!(&crlf[p.parts[0].clone()], "A");
+        // Ambiguity is still refused.
+        let bad = "--b\r\nA\r\n--bx\r\n";
+        assert!(split_to_end(bad.as_bytes(), 0..bad.len(), "b", 10).is_err());
     }
 
     #[test]

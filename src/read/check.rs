@@ -35,7 +35,7 @@ pub(crate) fn markers(h: &Headers) -> Markers {
 }
 
 /// What the markers claim, without the daticert: the base kind of each value.
-fn claimed(markers: &Markers) -> Option<MessageKind> {
+pub(crate) fn claimed(markers: &Markers) -> Option<MessageKind> {
     if let Some(t) = markers.trasporto.first() {
         return match t.as_str() {
             "posta-certificata" => Some(MessageKind::TransportEnvelope),

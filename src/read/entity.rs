@@ -74,10 +74,34 @@ pub(crate) struct Entity {
     pub diagnostics: Vec<Diagnostic>,
 }
 
+/// How strictly the multiparts of an entity are split.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Split {
+    /// RFC 2046: a close delimiter ends every multipart.
+    Strict,
+    /// A missing close delimiter ends the last part at the end: only to describe a message
+    /// whose signature already failed.
+    ToEnd,
+}
+
+impl Split {
+    fn run(
+        self,
+        msg: &[u8],
+        body: Range<usize>,
+        boundary: &str,
+    ) -> Result<multipart::Parts, Error> {
+        match self {
+            Split::Strict => multipart::split(msg, body, boundary, MAX_PARTS),
+            Split::ToEnd => multipart::split_to_end(msg, body, boundary, MAX_PARTS),
+        }
+    }
+}
+
 /// Reads the parts of a signed entity. Fails when the entity is not a readable
 /// `multipart/mixed`, or holds two `daticert.xml` or two `postacert.eml` (which one would
 /// count is exactly what a forger would play with).
-pub(crate) fn parts(entity: &[u8]) -> Result<Entity, Error> {
+pub(crate) fn parts(entity: &[u8], split: Split) -> Result<Entity, Error> {
     let head = parse_block(entity, HeaderLimits::default())?;
     let ct = match head.one("Content-Type")? {
         Some(f) => ContentType::parse(&f.unfolded())?,
@@ -103,7 +127,7 @@ pub(crate) fn parts(entity: &[u8]) -> Result<Entity, Error> {
             "the signed multipart/mixed has no boundary",
         )
     })?;
-    let found = multipart::split(entity, head.body_start..entity.len(), boundary, MAX_PARTS)?;
+    let found = split.run(entity, head.body_start..entity.len(), boundary)?;
     let mut out = Entity::default();
     for (i, range) in found.parts.iter().enumerate() {
         let part = describe(entity, range.clone())?;
@@ -119,7 +143,7 @@ pub(crate) fn parts(entity: &[u8]) -> Result<Entity, Error> {
         if i == 0 && part.media_type.starts_with("text/") {
             out.text.push(part);
         } else if i == 0 && part.media_type == "multipart/alternative" {
-            out.text = alternatives(entity, &part)?;
+            out.text = alternatives(entity, &part, split)?;
         } else if is_daticert {
             if out.daticert.is_some() {
                 return Err(Error::new(
@@ -148,7 +172,7 @@ pub(crate) fn parts(entity: &[u8]) -> Result<Entity, Error> {
 }
 
 /// The parts of a `multipart/alternative` text.
-fn alternatives(entity: &[u8], alt: &Part) -> Result<Vec<Part>, Error> {
+fn alternatives(entity: &[u8], alt: &Part, split: Split) -> Result<Vec<Part>, Error> {
     let bytes = entity.get(alt.range.clone()).unwrap_or(&[]);
     let head = parse_block(bytes, HeaderLimits::default())?;
     let ct = match head.one("Content-Type")? {
@@ -161,11 +185,10 @@ fn alternatives(entity: &[u8], alt: &Part) -> Result<Vec<Part>, Error> {
             "a multipart/alternative without boundary",
         )
     })?;
-    let found = multipart::split(
+    let found = split.run(
         entity,
         alt.range.start + head.body_start..alt.range.end,
         boundary,
-        MAX_PARTS,
     )?;
     found
         .parts

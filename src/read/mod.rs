@@ -17,6 +17,8 @@
 mod check;
 pub(crate) mod entity;
 
+use entity::Split;
+
 use std::borrow::Cow;
 use std::ops::Range;
 
@@ -156,6 +158,9 @@ pub struct PecMessage<'a> {
     /// `daticert.xml`, when present and readable (also when the signature fails, to describe
     /// the message; trust it only if [`is_valid`](Self::is_valid)).
     pub daticert: Option<Daticert>,
+    /// The `tipo` of `daticert.xml`: the parsed document's, or, when the document cannot be
+    /// read (cut, ill-formed, refused in strict mode), the one its root start tag declares.
+    pub daticert_tipo: Option<DaticertKind>,
     original: Option<Bytes>,
     /// The attachment hashes of a short delivery receipt.
     pub hashes: Vec<AttachmentHash>,
@@ -323,15 +328,25 @@ fn read_at<'a>(
     }
     // The CR LF form the rest reads, when line ends are canonicalised.
     let mut diagnostics = Vec::new();
+    // Bare LF line ends (a message stored by a client or a repository) are read as CR LF, as
+    // OpenSSL does, so that the message is described either way; without the option that
+    // allows them the deviation is an error.
     let source: Cow<'a, [u8]> = match first_bare_lf(&raw) {
-        Some(at) if options.verify.split.canonicalize_line_endings => {
+        Some(at) => {
             diagnostics.push(Diagnostic::new(
                 DiagnosticCode::MimeLfLineEndings,
                 format!("bare LF line ends (the first at byte {at}) read as CR LF"),
             ));
+            if !options.verify.split.canonicalize_line_endings {
+                diagnostics.push(Diagnostic::new(
+                    DiagnosticCode::PecDeviation,
+                    "mime-lf-line-endings: allowed by \
+                     ReadOptions::verify.split.canonicalize_line_endings",
+                ));
+            }
             Cow::Owned(canonical_crlf(&raw).into_owned())
         }
-        _ => raw,
+        None => raw,
     };
     let headers = Headers::from_block(&source, wrapper)?;
     let mut m = PecMessage {
@@ -342,6 +357,7 @@ fn read_at<'a>(
         signature_error: None,
         trust: None,
         daticert: None,
+        daticert_tipo: None,
         original: None,
         hashes: Vec::new(),
         text: None,
@@ -365,6 +381,9 @@ fn read_at<'a>(
     if signed_claimed {
         let mut split_options = options.verify.split.clone();
         split_options.canonicalize_line_endings = false; // done above, once
+        // Canonicalising may grow the message by one byte per line: the limit was checked on
+        // what was received.
+        split_options.max_size = split_options.max_size.saturating_mul(2);
         match SignedMessage::parse(&source, &split_options) {
             Ok(signed) => {
                 entity = Some(signed.signed_range());
@@ -452,9 +471,13 @@ fn verify_signature(
             m.signature_report = Some(report);
         }
         Err(e) => {
+            // A signature refused by policy (a key or an algorithm the options do not accept)
+            // is not a valid one, though it can be read.
             let invalid = matches!(
                 e.kind(),
-                ErrorKind::DigestMismatch | ErrorKind::SignatureInvalid
+                ErrorKind::DigestMismatch
+                    | ErrorKind::SignatureInvalid
+                    | ErrorKind::UnsupportedAlgorithm
             );
             if invalid {
                 m.signature = SignatureStatus::Invalid;
@@ -501,15 +524,30 @@ fn read_entity<'a>(
     markers: check::Markers,
 ) {
     let entity_bytes = source.get(range.clone()).unwrap_or(&[]);
-    let parts = match entity::parts(entity_bytes) {
+    let parts = match entity::parts(entity_bytes, Split::Strict) {
         Ok(p) => p,
-        Err(e) => {
-            m.add(
-                DiagnosticCode::PecNoDaticert,
-                format!("the signed entity cannot be read: {e}"),
-            );
-            return;
-        }
+        // A message whose signature already failed is described as far as it can be: a
+        // multipart cut before its close delimiter is read to its end.
+        Err(e) => match (m.signature != SignatureStatus::Valid)
+            .then(|| entity::parts(entity_bytes, Split::ToEnd).ok())
+            .flatten()
+        {
+            Some(p) => {
+                m.add(
+                    DiagnosticCode::MimeUnterminated,
+                    format!("{e}; read to the end to describe the message"),
+                );
+                p
+            }
+            None => {
+                m.add(
+                    DiagnosticCode::PecNoDaticert,
+                    format!("the signed entity cannot be read: {e}"),
+                );
+                m.kind = check::claimed(&markers);
+                return;
+            }
+        },
     };
     for d in &parts.diagnostics {
         m.diagnostics.push(d.clone());
@@ -527,12 +565,16 @@ fn read_entity<'a>(
             Ok(xml) => match Daticert::parse(&xml, &options.daticert) {
                 Ok(parsed) => {
                     m.diagnostics.extend(parsed.diagnostics);
+                    m.daticert_tipo = Some(parsed.daticert.kind);
                     m.daticert = Some(parsed.daticert);
                 }
-                Err(e) => m.add(
-                    DiagnosticCode::PecNoDaticert,
-                    format!("daticert.xml cannot be read: {e}"),
-                ),
+                Err(e) => {
+                    m.daticert_tipo = crate::daticert::declared_kind(&xml);
+                    m.add(
+                        DiagnosticCode::PecNoDaticert,
+                        format!("daticert.xml cannot be read: {e}"),
+                    );
+                }
             },
             Err(e) => m.add(DiagnosticCode::PecNoDaticert, e.to_string()),
         }
