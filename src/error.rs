@@ -337,8 +337,9 @@ diagnostic_codes! {
     PecExtraPart = "pec-extra-part", Info;
     /// `pec-subject-tag`: text (a mailing-list tag) before the subject prefix.
     PecSubjectTag = "pec-subject-tag", Warning;
-    /// `pec-subject-differs`: the subject after the prefix differs from `oggetto`.
-    PecSubjectDiffers = "pec-subject-differs", Warning;
+    /// `pec-subject-differs`: the subject after the prefix differs from `oggetto`: a reader
+    /// would show a subject the provider did not certify.
+    PecSubjectDiffers = "pec-subject-differs", Error;
     /// `pec-reference-missing`: `msgid` in daticert but no `X-Riferimento-Message-ID`.
     PecReferenceMissing = "pec-reference-missing", Warning;
     /// `pec-embedded`: a signed PEC message found inside a wrapper (a mailing list's).

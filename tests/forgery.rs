@@ -1,0 +1,635 @@
+//! The forgery suite: crafted messages that try to pass for something a provider did not
+//! certify. Each must be refused (`is_valid()` false) with its own error or diagnostic, and
+//! the kind must come from the signed content, never from the forged headers or subject.
+//!
+//! Every case starts from a message of the fixture set that reads as valid (checked first),
+//! so that what is detected is the forgery and nothing else.
+
+mod common;
+
+use common::messages::{self, Built};
+use common::{pki, signers};
+use postacert::build::MessageKind;
+use postacert::cms::SigningIdentity;
+use postacert::mime::{SignedMessage, SplitOptions};
+use postacert::read::{PecMessage, ReadOptions, SignatureStatus, read};
+use postacert::smime::{self, MessageSignOptions};
+use postacert::trust::{Provider, TrustStore};
+use postacert::{Backend, DiagnosticCode};
+
+use DiagnosticCode::*;
+
+fn fixture() -> Vec<Built> {
+    let (_, alfa) = signers("alfa").into_iter().next().unwrap();
+    let (_, beta) = signers("beta").into_iter().next().unwrap();
+    messages::all(Backend::default(), alfa.as_ref(), beta.as_ref(), false)
+}
+
+fn message(name: &str) -> Vec<u8> {
+    fixture()
+        .into_iter()
+        .find(|b| b.name == name)
+        .unwrap_or_else(|| panic!("no fixture {name}"))
+        .bytes
+}
+
+/// The fixture store, plus Alfa's expired 2020 certificate as the index once listed it.
+fn store() -> TrustStore {
+    let mut s = messages::store();
+    s.add_provider(
+        Provider::new("Alfa PEC S.p.A. (2020)")
+            .with_certificate(pki("expired.der"))
+            .with_domain("pec.alfa.test"),
+    )
+    .unwrap();
+    s
+}
+
+fn read_strict(bytes: &[u8]) -> PecMessage<'_> {
+    read(bytes, &store(), &ReadOptions::strict()).unwrap()
+}
+
+fn codes(m: &PecMessage<'_>) -> Vec<DiagnosticCode> {
+    m.diagnostics.iter().map(|d| d.code).collect()
+}
+
+/// Asserts the forgery is refused with `code`, and returns the reading for more checks.
+fn refused<'a>(case: &str, bytes: &'a [u8], code: DiagnosticCode) -> PecMessage<'a> {
+    let m = read_strict(bytes);
+    assert!(!m.is_valid(), "{case}: read as valid");
+    assert!(
+        codes(&m).contains(&code),
+        "{case}: expected {code}, got {:?}",
+        m.diagnostics
+    );
+    m
+}
+
+/// The header block of a message, and the rest (the blank line and the body).
+fn split_head(bytes: &[u8]) -> (String, Vec<u8>) {
+    let at = bytes
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("a header block")
+        + 2;
+    (
+        String::from_utf8(bytes[..at].to_vec()).unwrap(),
+        bytes[at..].to_vec(),
+    )
+}
+
+/// Header lines (with their folded continuations), in order.
+fn fields(head: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for line in head.split_inclusive("\r\n") {
+        if line.starts_with([' ', '\t']) {
+            out.last_mut().unwrap().push_str(line);
+        } else {
+            out.push(line.to_owned());
+        }
+    }
+    out
+}
+
+fn is_field(field: &str, name: &str) -> bool {
+    field
+        .split_once(':')
+        .is_some_and(|(n, _)| n.eq_ignore_ascii_case(name))
+}
+
+/// Rewrites the top-level headers: `edit` gets the fields and returns the new ones.
+fn with_headers(bytes: &[u8], edit: impl FnOnce(Vec<String>) -> Vec<String>) -> Vec<u8> {
+    let (head, rest) = split_head(bytes);
+    let mut out = edit(fields(&head)).concat().into_bytes();
+    out.extend_from_slice(&rest);
+    out
+}
+
+fn set_header(bytes: &[u8], name: &str, value: &str) -> Vec<u8> {
+    with_headers(bytes, |f| {
+        assert!(f.iter().any(|x| is_field(x, name)), "no {name} to set");
+        f.into_iter()
+            .map(|x| {
+                if is_field(&x, name) {
+                    format!("{name}: {value}\r\n")
+                } else {
+                    x
+                }
+            })
+            .collect()
+    })
+}
+
+fn add_header(bytes: &[u8], line: &str) -> Vec<u8> {
+    with_headers(bytes, |mut f| {
+        f.insert(1, format!("{line}\r\n"));
+        f
+    })
+}
+
+fn remove_header(bytes: &[u8], name: &str) -> Vec<u8> {
+    with_headers(bytes, |f| {
+        f.into_iter().filter(|x| !is_field(x, name)).collect()
+    })
+}
+
+/// Replaces the first occurrence of `from` (which must exist) in the bytes.
+fn replace_once(bytes: &[u8], from: &[u8], to: &[u8]) -> Vec<u8> {
+    let at = bytes
+        .windows(from.len())
+        .position(|w| w == from)
+        .unwrap_or_else(|| panic!("{:?} not found", String::from_utf8_lossy(from)));
+    [&bytes[..at], to, &bytes[at + from.len()..]].concat()
+}
+
+/// Signs a new `multipart/signed` with the headers of `bytes` (MIME ones dropped), over its
+/// signed entity as `edit` changes it, with the key of the test PKI identity `signer`: what
+/// a forger holding that key, or a provider signing something wrong, would send.
+fn resign(bytes: &[u8], signer: &str, edit: impl FnOnce(String) -> String) -> Vec<u8> {
+    let split = SignedMessage::parse(bytes, &SplitOptions::default()).unwrap();
+    let entity = edit(String::from_utf8(split.signed_content().to_vec()).unwrap());
+    let (head, _) = split_head(bytes);
+    let head: String = fields(&head)
+        .into_iter()
+        .filter(|f| !is_field(f, "Content-Type") && !is_field(f, "MIME-Version"))
+        .collect();
+    let identity = SigningIdentity::new(&pki(&format!("{signer}.der")), &[pki("ca1.der")]).unwrap();
+    let (_, key) = signers(signer).into_iter().next().unwrap();
+    smime::prepare(
+        head.as_bytes(),
+        entity.as_bytes(),
+        b"forgery",
+        &identity,
+        messages::at(5),
+        &MessageSignOptions::default(),
+    )
+    .unwrap()
+    .sign_with(key.as_ref())
+    .unwrap()
+    .into_vec()
+}
+
+// Base64 for editing daticert.xml inside an entity (standard alphabet, 76-column lines).
+const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+fn b64_decode(text: &str) -> Vec<u8> {
+    let values: Vec<u32> = text
+        .bytes()
+        .filter_map(|c| B64.iter().position(|&b| b == c).map(|v| v as u32))
+        .collect();
+    let mut out = Vec::new();
+    for chunk in values.chunks(4) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |acc, (i, v)| acc | v << (18 - 6 * i));
+        let bytes = [(n >> 16) as u8, (n >> 8) as u8, n as u8];
+        out.extend_from_slice(&bytes[..chunk.len() - 1]);
+    }
+    out
+}
+
+fn b64_encode(bytes: &[u8]) -> String {
+    let mut s = String::new();
+    for chunk in bytes.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |acc, (i, &b)| acc | u32::from(b) << (16 - 8 * i));
+        for i in 0..=chunk.len() {
+            s.push(B64[(n >> (18 - 6 * i) & 63) as usize] as char);
+        }
+        for _ in chunk.len()..3 {
+            s.push('=');
+        }
+    }
+    s.as_bytes()
+        .chunks(76)
+        .map(|l| std::str::from_utf8(l).unwrap())
+        .collect::<Vec<_>>()
+        .join("\r\n")
+}
+
+/// Edits the `daticert.xml` inside a signed entity.
+fn edit_daticert(entity: String, edit: impl FnOnce(String) -> String) -> String {
+    let header = "name=\"daticert.xml\"";
+    let part = entity.find(header).unwrap();
+    let start = part + entity[part..].find("\r\n\r\n").unwrap() + 4;
+    let end = start + entity[start..].find("\r\n--").unwrap();
+    let xml = String::from_utf8(b64_decode(&entity[start..end])).unwrap();
+    let changed = edit(xml.clone());
+    assert_ne!(changed, xml, "the edit changed nothing");
+    format!(
+        "{}{}{}",
+        &entity[..start],
+        b64_encode(changed.as_bytes()),
+        &entity[end..]
+    )
+}
+
+#[test]
+fn the_fixture_messages_are_valid_before_any_forgery() {
+    for b in fixture() {
+        let m = read_strict(&b.bytes);
+        assert!(m.is_valid(), "{}: {:?}", b.name, m.diagnostics);
+        assert_eq!(m.kind, Some(b.kind), "{}", b.name);
+    }
+    // The suite's own re-signing is sound: Alfa re-signing its acceptance unchanged gives
+    // a valid message, so what the re-signed cases detect is their change.
+    let same = resign(&message("acceptance"), "alfa", |e| e);
+    let m = read_strict(&same);
+    assert!(m.is_valid(), "{:?}", m.diagnostics);
+}
+
+#[test]
+fn an_unsigned_message_with_pec_headers_is_not_pec() {
+    let forged = b"From: posta-certificata@pec.alfa.test\r\nTo: mario.rossi@pec.alfa.test\r\n\
+Subject: ACCETTAZIONE: Fattura 42\r\nMessage-ID: <f1@pec.alfa.test>\r\n\
+X-Ricevuta: accettazione\r\nX-Riferimento-Message-ID: <1@client.example>\r\n\r\n\
+Il messaggio e' stato accettato dal sistema.\r\n";
+    let m = refused("unsigned", forged, PecUnsigned);
+    assert_eq!(m.kind, None);
+    assert_eq!(m.signature, SignatureStatus::Absent);
+}
+
+#[test]
+fn a_pec_subject_alone_classifies_nothing() {
+    let mail = b"From: a@example.com\r\nTo: b@pec.beta.test\r\n\
+Subject: POSTA CERTIFICATA: bonifico\r\nMessage-ID: <x@example.com>\r\n\r\ntesto\r\n";
+    let m = read_strict(mail);
+    assert_eq!(m.kind, None);
+    assert!(!m.is_valid());
+    assert_eq!(m.signature, SignatureStatus::Absent);
+}
+
+#[test]
+fn a_changed_x_ricevuta_is_caught_and_the_kind_stays_the_signed_one() {
+    let forged = set_header(&message("acceptance"), "X-Ricevuta", "avvenuta-consegna");
+    let m = refused("X-Ricevuta changed", &forged, PecMarkerMismatch);
+    assert_eq!(m.kind, Some(MessageKind::Acceptance));
+}
+
+#[test]
+fn a_rewritten_from_is_caught() {
+    let forged = set_header(
+        &message("acceptance"),
+        "From",
+        "posta-certificata@pec.beta.test",
+    );
+    refused("From rewritten", &forged, PecFromMismatch);
+    // The domain is not Alfa's either.
+    refused("From rewritten", &forged, PecFromDomain);
+}
+
+#[test]
+fn a_rewritten_subject_is_caught() {
+    let forged = set_header(
+        &message("acceptance"),
+        "Subject",
+        "ACCETTAZIONE: Pagamento ricevuto",
+    );
+    refused("subject rewritten", &forged, PecSubjectDiffers);
+}
+
+#[test]
+fn a_subject_prefix_of_another_kind_is_caught_and_does_not_classify() {
+    let forged = set_header(
+        &message("acceptance"),
+        "Subject",
+        "CONSEGNA: Fattura n° 42 – giugno",
+    );
+    let m = refused("prefix changed", &forged, PecSubjectPrefix);
+    assert_eq!(m.kind, Some(MessageKind::Acceptance));
+}
+
+#[test]
+fn a_signature_by_a_personal_certificate_is_not_a_providers() {
+    let forged = resign(&message("acceptance"), "personal", |e| e);
+    let m = refused("personal certificate", &forged, PecUntrusted);
+    assert_eq!(m.signature, SignatureStatus::Valid, "the math is fine");
+    assert_eq!(m.trust_status(), "untrusted");
+    assert_eq!(m.trust.as_ref().unwrap().verdict.as_str(), "not-a-provider");
+}
+
+#[test]
+fn a_signature_by_a_rogue_ca_lookalike_is_untrusted() {
+    // Same subject as Alfa's certificate, issued by a CA nobody trusts.
+    let forged = resign(&message("acceptance"), "rogue", |e| e);
+    let m = refused("rogue CA", &forged, PecUntrusted);
+    assert_eq!(m.trust.as_ref().unwrap().verdict.as_str(), "unknown-issuer");
+}
+
+#[test]
+fn a_provider_certificate_outside_the_name_constraints_is_untrusted() {
+    let forged = resign(&message("acceptance"), "outside", |e| e);
+    let m = refused("outside name constraints", &forged, PecUntrusted);
+    assert_eq!(
+        m.trust.as_ref().unwrap().verdict.as_str(),
+        "name-constraint-violation"
+    );
+}
+
+#[test]
+fn an_expired_provider_certificate_is_untrusted() {
+    let forged = resign(&message("acceptance"), "expired", |e| e);
+    let m = refused("expired", &forged, PecUntrusted);
+    assert_eq!(m.trust.as_ref().unwrap().verdict.as_str(), "expired");
+}
+
+#[test]
+fn a_from_domain_the_signers_provider_does_not_manage_is_caught() {
+    // Beta signs a receipt that claims to come from Alfa's service address.
+    let forged = resign(
+        &set_header(
+            &message("taking-in-charge"),
+            "From",
+            "posta-certificata@pec.alfa.test",
+        ),
+        "beta",
+        |e| e,
+    );
+    let m = refused("From domain", &forged, PecFromDomain);
+    assert_eq!(m.trust_status(), "trusted", "Beta itself is a provider");
+}
+
+#[test]
+fn the_daticert_of_another_message_is_caught() {
+    // The headers of the fixture envelope over the signed body of another envelope (a
+    // different message, identifier and subject), both genuinely signed by Alfa.
+    let (_, alfa_key) = signers("alfa").into_iter().next().unwrap();
+    let original = messages::ORIGINAL
+        .replace("Fattura =?UTF-8?Q?n=C2=B0_42_=E2=80=93_giugno?=", "Altro")
+        .replace("20260601095958.1234@client.example", "other@client.example");
+    let recipients = messages::recipients();
+    let other = postacert::build::TransportEnvelope::new(
+        original.as_bytes(),
+        messages::SENDER,
+        &recipients,
+        "opec-alfa.20260601100000.99@pec.alfa.test",
+        messages::at(0),
+    )
+    .prepare(
+        &messages::alfa(),
+        &postacert::build::BuildOptions::default(),
+    )
+    .unwrap()
+    .sign_with(alfa_key.as_ref())
+    .unwrap()
+    .into_vec();
+    let genuine = message("transport-envelope");
+    let (genuine_head, _) = split_head(&genuine);
+    let (_, other_body) = split_head(&other);
+    // The other message's multipart/signed header goes with its body.
+    let other_ct: String = fields(&split_head(&other).0)
+        .into_iter()
+        .filter(|f| is_field(f, "Content-Type"))
+        .collect();
+    let head: String = fields(&genuine_head)
+        .into_iter()
+        .map(|f| {
+            if is_field(&f, "Content-Type") {
+                other_ct.clone()
+            } else {
+                f
+            }
+        })
+        .collect();
+    let forged = [head.as_bytes(), &other_body].concat();
+    let m = refused(
+        "daticert of another message",
+        &forged,
+        PecIdentifierMismatch,
+    );
+    assert_eq!(m.signature, SignatureStatus::Valid);
+    assert!(codes(&m).contains(&PecReferenceMismatch));
+    assert!(codes(&m).contains(&PecSubjectDiffers));
+}
+
+#[test]
+fn an_extra_top_level_part_is_refused() {
+    let bytes = message("acceptance");
+    let split = SignedMessage::parse(&bytes, &SplitOptions::default()).unwrap();
+    let close = format!("\r\n--{}--", split.boundary());
+    let extra = format!(
+        "\r\n--{}\r\nContent-Type: text/plain\r\n\r\nIl pagamento e' confermato.{close}",
+        split.boundary()
+    );
+    let forged = replace_once(&bytes, close.as_bytes(), extra.as_bytes());
+    let m = refused("extra part", &forged, PecSignatureMalformed);
+    assert_eq!(m.signature, SignatureStatus::Malformed);
+}
+
+#[test]
+fn two_x_ricevuta_headers_are_caught() {
+    let forged = add_header(&message("acceptance"), "X-Ricevuta: avvenuta-consegna");
+    refused("two X-Ricevuta", &forged, PecDuplicateHeader);
+}
+
+#[test]
+fn two_from_headers_are_caught() {
+    let forged = add_header(
+        &message("acceptance"),
+        "From: posta-certificata@pec.beta.test",
+    );
+    refused("two From", &forged, PecDuplicateHeader);
+}
+
+#[test]
+fn a_delivery_receipt_for_someone_not_among_the_recipients_is_caught() {
+    // Signed by Beta, a genuine provider: the receipt itself is wrong.
+    let forged = resign(&message("delivery-full"), "beta", |e| {
+        edit_daticert(e, |xml| {
+            xml.replace(
+                "<consegna>anna.bianchi@pec.beta.test</consegna>",
+                "<consegna>estraneo@pec.beta.test</consegna>",
+            )
+        })
+    });
+    let m = refused("consegna not a recipient", &forged, PecRecipientMismatch);
+    assert_eq!(m.signature, SignatureStatus::Valid);
+    assert_eq!(m.trust_status(), "trusted");
+}
+
+#[test]
+fn a_taking_in_charge_for_someone_not_among_the_recipients_is_caught() {
+    let forged = resign(&message("taking-in-charge"), "beta", |e| {
+        edit_daticert(e, |xml| {
+            xml.replacen(
+                "<ricezione>anna.bianchi@pec.beta.test</ricezione>",
+                "<ricezione>estraneo@pec.beta.test</ricezione>",
+                1,
+            )
+        })
+    });
+    refused("ricezione not a recipient", &forged, PecRecipientMismatch);
+}
+
+#[test]
+fn x_verifica_sicurezza_on_a_formal_non_acceptance_is_caught() {
+    let forged = add_header(&message("non-acceptance"), "X-VerificaSicurezza: errore");
+    refused("virus flag added", &forged, PecSecurityMismatch);
+    let removed = remove_header(&message("non-acceptance-virus"), "X-VerificaSicurezza");
+    refused("virus flag removed", &removed, PecSecurityMismatch);
+}
+
+#[test]
+fn a_changed_x_tiporicevuta_is_caught() {
+    let forged = set_header(&message("transport-envelope"), "X-TipoRicevuta", "completa");
+    refused("X-TipoRicevuta", &forged, PecReceiptTypeMismatch);
+}
+
+#[test]
+fn a_changed_envelope_message_id_is_caught() {
+    let forged = set_header(
+        &message("transport-envelope"),
+        "Message-ID",
+        "<opec-alfa.20260601100000.2@pec.alfa.test>",
+    );
+    refused("Message-ID", &forged, PecIdentifierMismatch);
+}
+
+#[test]
+fn a_changed_x_riferimento_message_id_is_caught() {
+    let forged = set_header(
+        &message("acceptance"),
+        "X-Riferimento-Message-ID",
+        "<another@client.example>",
+    );
+    refused("X-Riferimento-Message-ID", &forged, PecReferenceMismatch);
+}
+
+#[test]
+fn content_changed_after_signing_is_caught() {
+    let bytes = message("transport-envelope");
+    let forged = replace_once(&bytes, b"fattura di giugno", b"fattura di luglio");
+    let m = refused("content changed", &forged, PecSignatureInvalid);
+    assert_eq!(m.signature, SignatureStatus::Invalid);
+    // Still described, so that an incoming point can wrap it in an anomaly envelope.
+    assert_eq!(m.kind, Some(MessageKind::TransportEnvelope));
+}
+
+#[test]
+fn a_signature_taken_from_another_message_is_caught() {
+    let a = message("acceptance");
+    let b = message("non-acceptance");
+    let p7s = |bytes: &[u8]| {
+        let s = SignedMessage::parse(bytes, &SplitOptions::default()).unwrap();
+        let text = String::from_utf8(bytes.to_vec()).unwrap();
+        let start = text.find("filename=\"smime.p7s\"").unwrap();
+        let body = start + text[start..].find("\r\n\r\n").unwrap() + 4;
+        let end = body
+            + text[body..]
+                .find(&format!("\r\n--{}--", s.boundary()))
+                .unwrap();
+        text[body..end].to_owned()
+    };
+    let forged = replace_once(&a, p7s(&a).as_bytes(), p7s(&b).as_bytes());
+    refused("signature swapped", &forged, PecSignatureInvalid);
+}
+
+#[test]
+fn both_markers_are_caught() {
+    let forged = add_header(&message("acceptance"), "X-Trasporto: posta-certificata");
+    refused("both markers", &forged, PecMarkerConflict);
+}
+
+#[test]
+fn a_removed_marker_is_caught() {
+    let forged = remove_header(&message("acceptance"), "X-Ricevuta");
+    let m = refused("marker removed", &forged, PecMarkerMissing);
+    assert_eq!(
+        m.kind,
+        Some(MessageKind::Acceptance),
+        "from the signed daticert"
+    );
+}
+
+#[test]
+fn an_unknown_marker_value_is_caught() {
+    let forged = set_header(&message("acceptance"), "X-Ricevuta", "accettata");
+    refused("unknown marker", &forged, PecMarkerUnknown);
+}
+
+#[test]
+fn a_changed_x_mittente_is_caught() {
+    let forged = set_header(
+        &message("virus-detection"),
+        "X-Mittente",
+        "luca.verdi@pec.beta.test",
+    );
+    refused("X-Mittente", &forged, PecSenderMismatch);
+}
+
+#[test]
+fn two_daticert_parts_signed_by_a_provider_are_refused() {
+    // Which one would count is what a forger would play with: neither does.
+    let forged = resign(&message("acceptance"), "alfa", |e| {
+        let part = e.find("\r\n--").map(|i| i + 2).unwrap();
+        let boundary_line = e[part..].split("\r\n").next().unwrap().to_owned();
+        let daticert_start = e.find("Content-Type: application/xml").unwrap();
+        let daticert_end = daticert_start + e[daticert_start..].find("\r\n--").unwrap();
+        let copy = format!(
+            "\r\n{boundary_line}\r\n{}",
+            &e[daticert_start..daticert_end]
+        );
+        let close = e.rfind(&format!("\r\n{boundary_line}--")).unwrap();
+        format!("{}{copy}{}", &e[..close], &e[close..])
+    });
+    let m = refused("two daticert parts", &forged, PecNoDaticert);
+    assert!(
+        m.diagnostics
+            .iter()
+            .any(|d| d.detail.contains("two daticert.xml")),
+        "{:?}",
+        m.diagnostics
+    );
+}
+
+#[test]
+fn a_line_that_extends_the_boundary_is_refused_as_ambiguous() {
+    let bytes = message("acceptance");
+    let split = SignedMessage::parse(&bytes, &SplitOptions::default()).unwrap();
+    let injected = format!("\r\n--{}-not-a-delimiter\r\n", split.boundary());
+    let forged = replace_once(
+        &bytes,
+        b"\r\nContent-Type: application/pkcs7-signature",
+        format!("{injected}Content-Type: application/pkcs7-signature").as_bytes(),
+    );
+    let m = refused("boundary prefix line", &forged, PecSignatureMalformed);
+    let e = m.signature_error.as_ref().unwrap().to_string();
+    assert!(e.contains("ambiguous"), "{e}");
+}
+
+#[test]
+fn a_valid_receipt_inside_a_wrapper_with_forged_headers_is_not_top_level_pec() {
+    let inner = message("acceptance");
+    let (_, body) = split_head(&inner);
+    let (head, _) = split_head(&inner);
+    let ct: String = fields(&head)
+        .into_iter()
+        .filter(|f| is_field(f, "Content-Type"))
+        .collect();
+    let mut wrapper = b"From: posta-certificata@pec.alfa.test\r\nTo: mario.rossi@pec.alfa.test\r\n\
+Subject: CONSEGNA: Fattura n\xc2\xb0 42\r\nX-Ricevuta: avvenuta-consegna\r\n\
+MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"wrap\"\r\n\r\n--wrap\r\n"
+        .to_vec();
+    wrapper.extend_from_slice(ct.as_bytes());
+    wrapper.extend_from_slice(&body);
+    wrapper.extend_from_slice(b"\r\n--wrap--\r\n");
+    let m = read_strict(&wrapper);
+    assert_eq!(m.kind, None, "the wrapper is not PEC");
+    assert!(!m.is_valid());
+    assert!(codes(&m).contains(&PecUnsigned));
+    // The embedded receipt, read with the wrapper's headers, shows the forged marker.
+    let e = m.embedded.as_deref().unwrap();
+    assert_eq!(e.kind, Some(MessageKind::Acceptance));
+    assert!(!e.is_valid());
+    assert!(codes(e).contains(&PecMarkerMismatch), "{:?}", e.diagnostics);
+}
+
+#[test]
+fn a_receipt_re_signed_by_another_provider_is_caught() {
+    // Beta signs Alfa's acceptance (From: Alfa's service address).
+    let forged = resign(&message("acceptance"), "beta", |e| e);
+    refused("signed by Beta", &forged, PecFromMismatch);
+}
