@@ -107,6 +107,7 @@ pub mod daticert;
 mod error;
 pub mod mime;
 pub mod read;
+pub mod rules;
 pub mod smime;
 mod time;
 pub mod trust;
