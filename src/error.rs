@@ -67,6 +67,8 @@ pub enum ErrorKind {
     /// A [`Signer`](crate::cms::Signer) failed; [`Error::source`](std::error::Error::source)
     /// gives its own error.
     SignerFailed,
+    /// The provider index (LDIF) is malformed: the message names the line.
+    MalformedIndex,
 }
 
 impl ErrorKind {
@@ -91,6 +93,7 @@ impl ErrorKind {
             ErrorKind::DigestMismatch => "digest mismatch",
             ErrorKind::SignatureInvalid => "invalid signature",
             ErrorKind::SignerFailed => "signer failed",
+            ErrorKind::MalformedIndex => "malformed provider index",
         }
     }
 }
@@ -333,6 +336,9 @@ diagnostic_codes! {
     CmsNoSignedAttributes = "cms-no-signed-attributes", Info;
     /// `cms-ber`: the CMS structure uses BER (indefinite lengths), not DER.
     CmsBer = "cms-ber", Info;
+    /// `index-hash-mismatch`: a `providerCertificateHash` matches none of the entry's
+    /// certificates, or a certificate's hash is not listed.
+    IndexHashMismatch = "index-hash-mismatch", Warning;
     /// `pec-extra-part`: a provider-specific part in the signed entity, ignored.
     PecExtraPart = "pec-extra-part", Info;
     /// `pec-subject-tag`: text (a mailing-list tag) before the subject prefix.

@@ -256,3 +256,154 @@ fn real_provider_certificates_chain_to_their_agid_ca() {
     }
     assert_eq!(checked, 16);
 }
+
+/// Base64 at 76 columns, folded as LDIF folds (a continuation line begins with one space).
+fn ldif_base64(name: &str, der: &[u8]) -> String {
+    const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut s = String::new();
+    for chunk in der.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |acc, (i, &b)| acc | u32::from(b) << (16 - 8 * i));
+        for i in 0..=chunk.len() {
+            s.push(B64[(n >> (18 - 6 * i) & 63) as usize] as char);
+        }
+        for _ in chunk.len()..3 {
+            s.push('=');
+        }
+    }
+    let line = format!("{name}:: {s}");
+    let mut out = String::new();
+    for (i, piece) in line.as_bytes().chunks(76).enumerate() {
+        if i > 0 {
+            out.push_str("\n ");
+        }
+        out.push_str(std::str::from_utf8(piece).unwrap());
+    }
+    out.push('\n');
+    out
+}
+
+fn sha1_hex(der: &[u8]) -> String {
+    use sha1::{Digest, Sha1};
+    Sha1::digest(der)
+        .iter()
+        .map(|b| format!("{b:02X}"))
+        .collect()
+}
+
+/// The index of the test PKI as the provider index publishes it: the root entry, Alfa and
+/// Beta (upper-case hash, mixed-case domain, a comment, CR LF line ends for Beta), and a
+/// `providerUnit` entry for Beta's test environment.
+fn test_pki_ldif() -> String {
+    let mut l = String::from(
+        "version: 1\n# Indice dei gestori di PEC (test PKI)\n\ndn: o=postacert\n\
+objectclass: top\nobjectclass: organization\nobjectclass: LDIFLocationURLObject\n\
+o: postacert\n\n",
+    );
+    l.push_str(
+        "dn: providerName=Alfa PEC S.p.A.,o=postacert\nobjectclass: top\nobjectclass: provider\n\
+providerName: Alfa PEC S.p.A.\nmailReceipt: posta-certificata@pec.alfa.test\n\
+managedDomains: pec.alfa.test\nLDIFLocationURL: https://pec.alfa.test/indice.ldif.p7m\n",
+    );
+    l.push_str(&format!(
+        "providerCertificateHash: {}\n",
+        sha1_hex(&pki("alfa.der")).to_lowercase()
+    ));
+    l.push_str(&ldif_base64("providerCertificate;binary", &pki("alfa.der")));
+    l.push('\n');
+    let beta = format!(
+        "dn: providerName=Beta Posta S.r.l.,o=postacert\nobjectclass: provider\n\
+providerName: Beta Posta S.r.l.\nmailReceipt: posta-certificata@pec.beta.test\n\
+managedDomains: PEC.Beta.Test\nprovidercertificatehash: {}\n{}\n\
+dn: providerUnit=collaudo,providerName=Beta Posta S.r.l.,o=postacert\n\
+objectclass: provider\nproviderName: Beta Posta S.r.l.\nproviderUnit: collaudo\n\
+mailReceipt: posta-certificata@collaudo.beta.test\nmanagedDomains: collaudo.beta.test\n\
+providerCertificateHash: {}\n{}",
+        sha1_hex(&pki("beta.der")),
+        ldif_base64("providerCertificate;binary", &pki("beta.der")),
+        sha1_hex(&pki("beta.der")),
+        ldif_base64("providerCertificate;binary", &pki("beta.der")),
+    );
+    l.push_str(&beta.replace('\n', "\r\n"));
+    l
+}
+
+#[test]
+fn an_index_from_the_test_pki_gives_the_hand_built_stores_verdicts() {
+    use postacert::trust::{IndexOptions, ProviderIndex};
+    let index = ProviderIndex::parse(test_pki_ldif().as_bytes(), &IndexOptions::default()).unwrap();
+    assert!(index.diagnostics.is_empty(), "{:?}", index.diagnostics);
+    assert_eq!(index.providers.len(), 3);
+    let alfa = &index.providers[0];
+    assert_eq!(alfa.name, "Alfa PEC S.p.A.");
+    assert_eq!(alfa.certificates, [pki("alfa.der")]);
+    assert_eq!(
+        alfa.service_address.as_deref(),
+        Some("posta-certificata@pec.alfa.test")
+    );
+    assert_eq!(
+        alfa.ldif_location.as_deref(),
+        Some("https://pec.alfa.test/indice.ldif.p7m")
+    );
+    assert_eq!(index.providers[2].unit.as_deref(), Some("collaudo"));
+
+    let mut from_index = TrustStore::new();
+    from_index.add_index(&index).unwrap();
+    from_index.add_anchor(&pki("root.der")).unwrap();
+    from_index.add_intermediate(&pki("ca1.der")).unwrap();
+    let by_hand = full_store();
+    for backend in Backend::ALL {
+        for name in ["alfa", "beta", "expired", "outside", "personal", "rogue"] {
+            let a = verdict(&from_index, name, *backend);
+            let b = verdict(&by_hand, name, *backend);
+            assert_eq!(a.verdict, b.verdict, "{name}: {} / {}", a.detail, b.detail);
+            assert_eq!(
+                a.provider.as_ref().map(|p| &p.name),
+                b.provider.as_ref().map(|p| &p.name),
+                "{name}"
+            );
+        }
+    }
+    // Hashes and domains without case.
+    assert!(
+        from_index
+            .provider_by_certificate_hash(&sha1_hex(&pki("alfa.der")))
+            .is_some()
+    );
+    assert_eq!(
+        from_index
+            .provider_for_domain("pec.BETA.test")
+            .unwrap()
+            .name,
+        "Beta Posta S.r.l."
+    );
+}
+
+#[test]
+fn an_index_hash_that_matches_no_certificate_is_reported() {
+    use postacert::trust::{IndexOptions, ProviderIndex};
+    let ldif = test_pki_ldif().replacen(
+        &sha1_hex(&pki("alfa.der")).to_lowercase(),
+        "0000000000000000000000000000000000000000",
+        1,
+    );
+    let index = ProviderIndex::parse(ldif.as_bytes(), &IndexOptions::default()).unwrap();
+    let codes: Vec<&str> = index.diagnostics.iter().map(|d| d.code.as_str()).collect();
+    assert_eq!(codes, ["index-hash-mismatch", "index-hash-mismatch"]);
+    assert!(index.diagnostics[0].detail.contains("not listed"));
+    assert!(index.diagnostics[1].detail.contains("matches none"));
+}
+
+#[test]
+fn a_broken_certificate_in_the_index_names_its_line() {
+    use postacert::trust::{IndexOptions, ProviderIndex};
+    let ldif = "dn: providerName=X,o=postacert\nobjectclass: provider\nproviderName: X\n\
+mailReceipt: posta-certificata@pec.x.test\nmanagedDomains: pec.x.test\n\
+providerCertificateHash: 0000000000000000000000000000000000000000\n\
+providerCertificate;binary:: AAAA\n";
+    let e = ProviderIndex::parse(ldif.as_bytes(), &IndexOptions::default()).unwrap_err();
+    assert_eq!(e.kind(), postacert::ErrorKind::MalformedIndex);
+    assert!(e.to_string().contains("line 7"), "{e}");
+}

@@ -22,7 +22,13 @@
 //! - **provider profile** (chain path): key usage with `digitalSignature`, an `rfc822Name`
 //!   subjectAltName, not a CA, and the PEC provider policy (1.3.76.16.3.1.1, configurable).
 //!
+//! The provider index itself, as LDIF, is read by [`ProviderIndex::parse`].
+//!
 //! Revocation (CRL, OCSP) needs I/O and is the caller's part.
+
+mod index;
+
+pub use index::{IndexOptions, ProviderIndex};
 
 use const_oid::ObjectIdentifier;
 use der::{Encode, Tagged};
@@ -55,6 +61,10 @@ pub struct Provider {
     pub domains: Vec<String>,
     /// `mailReceipt`: the service mailbox for taking-in-charge receipts and virus notices.
     pub service_address: Option<String>,
+    /// `providerUnit`: the secondary environment this entry describes, if it is one.
+    pub unit: Option<String>,
+    /// `LDIFLocationURL`: where the provider publishes its LDIF.
+    pub ldif_location: Option<String>,
 }
 
 impl Provider {
@@ -65,6 +75,8 @@ impl Provider {
             certificates: Vec::new(),
             domains: Vec::new(),
             service_address: None,
+            unit: None,
+            ldif_location: None,
         }
     }
 
@@ -222,6 +234,14 @@ impl TrustStore {
             self.index.push((sha1, p, c));
         }
         self.providers.push(provider);
+        Ok(())
+    }
+
+    /// Adds every provider of an index ([`ProviderIndex::parse`]).
+    pub fn add_index(&mut self, index: &ProviderIndex) -> Result<(), Error> {
+        for p in &index.providers {
+            self.add_provider(p.clone())?;
+        }
         Ok(())
     }
 
