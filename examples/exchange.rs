@@ -14,7 +14,12 @@
 //! 2. Beta's incoming point verifies the envelope and takes it in charge for Anna and Luca
 //!    (receipt to Alfa's service mailbox);
 //! 3. Beta's delivery point stores it and sends Mario a complete delivery receipt for Anna
-//!    (`To`) and a summary one for Luca (`Cc`).
+//!    (`To`) and a summary one for Luca (`Cc`);
+//! 4. Mario writes to Giulia at Beta, whose incoming point never answers: Alfa's delivery
+//!    tracker sends Mario the 12 h notice, then the 24 h one.
+//!
+//! The decisions are the crate's provider rules ([`postacert::rules`]): the access point's
+//! checks, the incoming point's decision, the receipt fan-out, the tracker.
 //!
 //! `--out DIR` also writes every message as a `.eml` file. The process fails if any message
 //! does not read back as valid, of its kind.
@@ -23,12 +28,15 @@ use std::path::PathBuf;
 
 use postacert::PecTime;
 use postacert::build::{
-    Acceptance, BuildOptions, Delivery, EmittingProvider, MessageKind, OriginalFacts,
-    TakingInCharge, TransportEnvelope,
+    Acceptance, BuildOptions, DeliveryTimeout, EmittingProvider, MessageKind, OriginalFacts,
+    TakingInCharge, Timeout, TransportEnvelope,
 };
 use postacert::cms::{Signer, SigningIdentity};
-use postacert::daticert::{ReceiptKind, Recipient};
 use postacert::read::{ReadOptions, read};
+use postacert::rules::{
+    IncomingDecision, IncomingPolicy, RecipientOutcome, Submission, SubmissionDecision,
+    SubmissionPolicy, Tracker, TrackingPolicy, check_submission, decide_incoming, plan_receipts,
+};
 use postacert::trust::{Provider, TrustStore};
 
 /// The test PKI beside the crate (test keys only).
@@ -114,6 +122,27 @@ impl Exchange {
     }
 }
 
+/// The access point's check of a submission: the facts of an accepted message, or why not.
+fn accept(
+    store: &TrustStore,
+    original: &str,
+    sender: &str,
+    forward: &[&str],
+    identifier: &str,
+) -> Result<OriginalFacts, String> {
+    let submission = Submission {
+        original: original.as_bytes(),
+        reverse_path: sender,
+        forward_paths: forward,
+        virus: None,
+        identifier,
+    };
+    match check_submission(&submission, store, &SubmissionPolicy::default()) {
+        SubmissionDecision::Accept(facts) => Ok(facts),
+        SubmissionDecision::Refuse(refusal) => Err(format!("refused: {}", refusal.italian())),
+    }
+}
+
 fn main() {
     if let Err(e) = run() {
         eprintln!("exchange failed: {e}");
@@ -176,7 +205,8 @@ fn run() -> Result<(), String> {
         step: 0,
     };
     let options = BuildOptions::default();
-    let at = |s: u32| PecTime::from_parts(2026, 6, 1, 10, 0, s, 120).map_err(e);
+    let start = PecTime::from_parts(2026, 6, 1, 10, 0, 0, 120).map_err(e)?;
+    let at = |seconds: i64| PecTime::from_unix(start.unix_seconds() + seconds, 120).map_err(e);
 
     // The message Mario's client submits.
     let original = "From: Mario Rossi <mario.rossi@pec.alfa.test>\r\n\
@@ -193,27 +223,16 @@ Buongiorno, l'assemblea \u{e8} convocata per il 3 giugno alle 10.\r\n\
 Cordiali saluti, Mario\r\n";
     println!("Mario submits: {} bytes to 3 recipients\n", original.len());
 
-    // 1. Alfa's access point: classify recipients by the managed domains of the index.
+    // 1. Alfa's access point checks the submission (spec 6.1) and classifies the recipients
+    //    by the domains of the index; it sends the acceptance and the envelope.
     let sender = "mario.rossi@pec.alfa.test";
-    let recipients: Vec<Recipient> = [
+    let forward = [
         "anna.bianchi@pec.beta.test",
         "luca.verdi@pec.beta.test",
         "ordinario@example.com",
-    ]
-    .into_iter()
-    .map(|a| {
-        let domain = a.rsplit_once('@').map(|(_, d)| d).unwrap_or("");
-        if ex.store.provider_for_domain(domain).is_some() {
-            Recipient::certified(a)
-        } else {
-            Recipient::external(a)
-        }
-    })
-    .collect();
+    ];
     let identifier = "opec-alfa.20260601100000.1@pec.alfa.test";
-    let envelope =
-        TransportEnvelope::new(original.as_bytes(), sender, &recipients, identifier, at(0)?);
-    let facts = envelope.facts().map_err(e)?;
+    let facts = accept(&ex.store, original, sender, &forward, identifier)?;
     let acceptance = Acceptance::new(&facts, "opec-alfa.20260601100000.2@pec.alfa.test", at(0)?)
         .prepare(&alfa, &options)
         .map_err(e)?
@@ -221,40 +240,40 @@ Cordiali saluti, Mario\r\n";
         .map_err(e)?
         .into_vec();
     ex.check("acceptance-to-mario", &acceptance, MessageKind::Acceptance)?;
-    let envelope = envelope
-        .prepare(&alfa, &options)
-        .map_err(e)?
-        .sign_with(&alfa_key)
-        .map_err(e)?
-        .into_vec();
+    let envelope = TransportEnvelope::new(
+        original.as_bytes(),
+        sender,
+        &facts.recipients,
+        identifier,
+        at(0)?,
+    )
+    .prepare(&alfa, &options)
+    .map_err(e)?
+    .sign_with(&alfa_key)
+    .map_err(e)?
+    .into_vec();
     ex.check(
         "transport-envelope",
         &envelope,
         MessageKind::TransportEnvelope,
     )?;
 
-    // 2. Beta's incoming point reads the envelope and takes it in charge for its recipients.
+    // 2. Beta's incoming point reads the envelope (spec 6.2) for its two recipients: deliver,
+    //    and take it in charge to Alfa's service mailbox.
     let received = read(&envelope, &ex.store, &ReadOptions::strict()).map_err(e)?;
-    let daticert = received
-        .daticert
-        .clone()
-        .ok_or("the envelope has no daticert")?;
-    let facts = OriginalFacts::from_daticert(&daticert);
-    let covered: Vec<String> = facts
-        .recipients
-        .iter()
-        .filter(|r| r.address.ends_with("@pec.beta.test"))
-        .map(|r| r.address.clone())
-        .collect();
-    let sender_provider = ex
-        .store
-        .provider_for_domain("pec.alfa.test")
-        .and_then(|p| p.service_address.clone())
-        .ok_or("no service mailbox for Alfa")?;
+    let local = ["anna.bianchi@pec.beta.test", "luca.verdi@pec.beta.test"];
+    let IncomingDecision::DeliverEnvelope {
+        facts,
+        taking_in_charge,
+        ..
+    } = decide_incoming(&received, &local, None, &IncomingPolicy::default())
+    else {
+        return Err("Beta's incoming point does not deliver the envelope".into());
+    };
     let taking = TakingInCharge::new(
         &facts,
-        &covered,
-        &sender_provider,
+        &taking_in_charge.covered,
+        &taking_in_charge.to,
         "beta-1.20260601100001@pec.beta.test",
         at(1)?,
     )
@@ -269,41 +288,103 @@ Cordiali saluti, Mario\r\n";
         MessageKind::TakingInCharge,
     )?;
 
-    // 3. Beta's delivery point: complete receipt for Anna (To), summary for Luca (Cc).
-    let original_in_envelope = received
-        .original()
-        .ok_or("the envelope has no postacert.eml")?;
-    let full = Delivery::new(
-        &facts,
-        "anna.bianchi@pec.beta.test",
-        ReceiptKind::Full,
-        "beta-2.20260601100002@pec.beta.test",
-        at(2)?,
+    // 3. Beta's delivery point stores it and plans one receipt per recipient (spec 3.6):
+    //    completa for Anna (To), sintetica for Luca (Cc).
+    let plan = plan_receipts(
+        &received,
+        &[
+            (local[0], RecipientOutcome::Delivered),
+            (local[1], RecipientOutcome::Delivered),
+        ],
     )
-    .original(original_in_envelope)
-    .prepare(&beta, &options)
-    .map_err(e)?
-    .sign_with(&beta_key)
-    .map_err(e)?
-    .into_vec();
-    ex.check("delivery-anna-completa", &full, MessageKind::DeliveryFull)?;
-    let summary = Delivery::new(
-        &facts,
-        "luca.verdi@pec.beta.test",
-        ReceiptKind::Summary,
-        "beta-3.20260601100002@pec.beta.test",
-        at(2)?,
+    .map_err(e)?;
+    for (i, receipt) in plan.receipts.iter().enumerate() {
+        let id = format!("beta-{}.20260601100002@pec.beta.test", i + 2);
+        let bytes = receipt
+            .prepare(&plan, &id, at(2)?, &beta, &options)
+            .map_err(e)?
+            .sign_with(&beta_key)
+            .map_err(e)?
+            .into_vec();
+        let name = format!(
+            "{}-{}",
+            receipt.kind.as_str(),
+            receipt.recipient.split('.').next().unwrap_or("recipient")
+        );
+        ex.check(&name, &bytes, receipt.kind)?;
+    }
+
+    // 4. Another message, to Giulia at Beta, whose incoming point never answers: Alfa's
+    //    tracker (spec 3.9) gives the 12 h notice, then the 24 h one.
+    let to_giulia = original
+        .replace(
+            "To: Anna Bianchi <anna.bianchi@pec.beta.test>",
+            "To: giulia.neri@pec.beta.test",
+        )
+        .replace(
+            "Cc: luca.verdi@pec.beta.test, ordinario@example.com\r\n",
+            "",
+        )
+        .replace("20260601095958.1234", "20260601100958.5678");
+    println!("\nMario writes to Giulia; Beta never answers.\n");
+    let identifier = "opec-alfa.20260601101000.3@pec.alfa.test";
+    let facts = accept(
+        &ex.store,
+        &to_giulia,
+        sender,
+        &["giulia.neri@pec.beta.test"],
+        identifier,
+    )?;
+    let acceptance = Acceptance::new(&facts, "opec-alfa.20260601101000.4@pec.alfa.test", at(600)?)
+        .prepare(&alfa, &options)
+        .map_err(e)?
+        .sign_with(&alfa_key)
+        .map_err(e)?
+        .into_vec();
+    ex.check(
+        "acceptance-giulia-to-mario",
+        &acceptance,
+        MessageKind::Acceptance,
+    )?;
+    let envelope = TransportEnvelope::new(
+        to_giulia.as_bytes(),
+        sender,
+        &facts.recipients,
+        identifier,
+        at(600)?,
     )
-    .prepare(&beta, &options)
+    .prepare(&alfa, &options)
     .map_err(e)?
-    .sign_with(&beta_key)
+    .sign_with(&alfa_key)
     .map_err(e)?
     .into_vec();
     ex.check(
-        "delivery-luca-sintetica",
-        &summary,
-        MessageKind::DeliverySummary,
+        "transport-envelope-to-giulia",
+        &envelope,
+        MessageKind::TransportEnvelope,
     )?;
+    let mut tracker =
+        Tracker::new(at(600)?, &facts.recipients, TrackingPolicy::default()).map_err(e)?;
+    for hours in [1, 6, 12, 18, 24] {
+        for notice in tracker.tick(at(600 + hours * 3600)?) {
+            let id = format!("opec-alfa.timeout-{hours}h@pec.alfa.test");
+            let bytes =
+                DeliveryTimeout::new(&facts, &notice.recipient, notice.timeout, &id, notice.due)
+                    .prepare(&alfa, &options)
+                    .map_err(e)?
+                    .sign_with(&alfa_key)
+                    .map_err(e)?
+                    .into_vec();
+            let label = match notice.timeout {
+                Timeout::Hours12 => "timeout-12h-to-mario",
+                _ => "timeout-24h-to-mario",
+            };
+            ex.check(label, &bytes, MessageKind::DeliveryTimeout)?;
+        }
+    }
+    if !tracker.is_finished() {
+        return Err("the tracker should have ended after the 24 h notice".into());
+    }
 
     println!(
         "\nAll {} messages built, signed, and read back as valid PEC messages.",
