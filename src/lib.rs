@@ -17,7 +17,8 @@
 //! | busta S/MIME, firma (spec 2.1, 7.1) | the signed `multipart/signed` every message is | [`smime::verify`], [`smime::prepare`], [`smime::WireMessage`] |
 //! | firma CMS (spec 7.1) | the detached SignedData in `smime.p7s`; signing keys | [`cms::verify_detached`], [`cms::SigningIdentity`], [`cms::Signer`] |
 //! | struttura MIME | the strict split and its options | [`mime::SignedMessage`] |
-//! | Indice dei gestori, CA AgID (spec 6.2, 8) | which signers are providers | [`trust::TrustStore`] |
+//! | Indice dei gestori, CA AgID (spec 6.2, 8) | which signers are providers; the index as LDIF | [`trust::TrustStore`], [`trust::ProviderIndex`] |
+//! | regole dei punti di accesso, ricezione e consegna; avvisi 12 h / 24 h (spec 3.6, 3.9, 6) | what a provider decides | [`rules`]: [`rules::check_submission`], [`rules::decide_incoming`], [`rules::plan_receipts`], [`rules::Tracker`] |
 //! | errori, diagnostica | what stops an operation; what was tolerated or noticed | [`Error`], [`ErrorKind`], [`Diagnostic`], [`DiagnosticCode`] |
 //!
 //!
