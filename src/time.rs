@@ -218,6 +218,55 @@ impl PecTime {
         PecTime::from_parts(year, month, day, hour, minute, second, offset).map_err(invalid_value)
     }
 
+    /// Parses an RFC 3339 date-time (section 5.6) to the second, keeping its offset:
+    /// `2026-06-01T10:00:00+02:00`, or `2026-06-01T08:00:00Z` for UTC.
+    ///
+    /// This is the form a command line or a configuration file gives "data e ora", the one
+    /// time value of a transaction (spec 2.4): local time and its offset from UTC. `T` and `Z`
+    /// may be lower case (RFC 3339 allows it); `-00:00` is read as UTC. A fraction of a second
+    /// is refused, as PEC times have one-second precision, and so is a year outside
+    /// 1000..=9999. Fails with [`ErrorKind::InvalidValue`].
+    ///
+    /// ```
+    /// use postacert::PecTime;
+    /// let t = PecTime::parse_rfc3339("2026-06-01T10:00:00+02:00").unwrap();
+    /// assert_eq!(t, PecTime::from_parts(2026, 6, 1, 10, 0, 0, 120).unwrap());
+    /// let z = PecTime::parse_rfc3339("2026-06-01T08:00:00Z").unwrap();
+    /// assert_eq!(z.unix_seconds(), t.unix_seconds());
+    /// assert_eq!(z.offset_minutes(), 0);
+    /// ```
+    pub fn parse_rfc3339(value: &str) -> Result<PecTime, Error> {
+        let bad = || {
+            Error::new(
+                ErrorKind::InvalidValue,
+                format!("{value:?} is not an RFC 3339 date-time (yyyy-mm-ddThh:mm:ss+hh:mm or Z)"),
+            )
+        };
+        let (date, rest) = value.split_once(['T', 't']).ok_or_else(bad)?;
+        let [y, m, d] = split_fixed(date, '-', [4, 2, 2], "yyyy-mm-dd")?;
+        let (time, offset) = match rest.strip_suffix(['Z', 'z']) {
+            Some(time) => (time, 0),
+            None => {
+                let at = rest.find(['+', '-']).ok_or_else(bad)?;
+                let (time, zone) = rest.split_at(at);
+                if zone.len() != 6 || zone.as_bytes().get(3) != Some(&b':') {
+                    return Err(bad());
+                }
+                (time, parse_offset(zone, true)?)
+            }
+        };
+        if time.contains('.') {
+            return Err(Error::new(
+                ErrorKind::InvalidValue,
+                format!("{value:?}: PEC times have one-second precision; the value has a fraction"),
+            ));
+        }
+        let (hour, minute, second) = parse_time_of_day(time)?;
+        let year = i32::try_from(digits(y, "year", value)?).map_err(|_| bad())?;
+        let (month, day) = (digits(m, "month", value)?, digits(d, "day", value)?);
+        PecTime::from_parts(year, month, day, hour, minute, second, offset).map_err(invalid_value)
+    }
+
     /// Parses a zone in the forms `(+hhmm)`, `(+hh:mm)`, `+hhmm` or `+hh:mm` (or with `-`),
     /// returning minutes east of UTC.
     pub fn parse_zone(zone: &str) -> Result<i32, Error> {
@@ -449,6 +498,45 @@ mod tests {
         }
         let t = PecTime::parse_text("19/09/2026", "15:41:19", "(+02:00)").unwrap();
         assert_eq!(t, self::t(120));
+    }
+
+    #[test]
+    fn parses_rfc3339() {
+        let t = PecTime::parse_rfc3339("2026-09-19T15:41:19+02:00").unwrap();
+        assert_eq!(t, self::t(120));
+        let z = PecTime::parse_rfc3339("2026-09-19T13:41:19Z").unwrap();
+        assert_eq!(z, PecTime::from_parts(2026, 9, 19, 13, 41, 19, 0).unwrap());
+        assert_eq!(z.unix_seconds(), t.unix_seconds());
+        assert_eq!(PecTime::parse_rfc3339("2026-09-19t13:41:19z").unwrap(), z);
+        assert_eq!(
+            PecTime::parse_rfc3339("2026-09-19T13:41:19-00:00").unwrap(),
+            z
+        );
+        let west = PecTime::parse_rfc3339("2026-09-19T10:11:19-03:30").unwrap();
+        assert_eq!(west.offset_minutes(), -210);
+        assert_eq!(west.unix_seconds(), t.unix_seconds());
+        for bad in [
+            "",
+            "2026-09-19",
+            "2026-09-19T15:41:19",
+            "2026-09-19 15:41:19Z",
+            "2026-09-19T15:41:19.5Z",
+            "2026-09-19T15:41:19.000+02:00",
+            "2026-09-19T15:41:19+0200",
+            "2026-09-19T15:41:19+02",
+            "2026-09-19T15:41:19+24:00",
+            "2026-09-19T15:41:60Z",
+            "2026-02-30T15:41:19Z",
+            "26-09-19T15:41:19Z",
+            "2026-9-19T15:41:19Z",
+            "0999-09-19T15:41:19Z",
+            "2026-09-19T15:41Z",
+            "+2026-09-19T15:41:19Z",
+            "2026-09-19T15:41:19Zjunk",
+        ] {
+            let e = PecTime::parse_rfc3339(bad).unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::InvalidValue, "{bad}");
+        }
     }
 
     #[test]

@@ -43,6 +43,14 @@ pub struct CertificateInfo {
     pub der: Vec<u8>,
 }
 
+impl CertificateInfo {
+    /// Describes a certificate (DER): a provider certificate of the index (spec 7.2, 8), say.
+    /// Fails with [`ErrorKind::MalformedCms`] when it does not decode.
+    pub fn from_der(der: &[u8]) -> Result<CertificateInfo, Error> {
+        Ok(Cert::from_der(der)?.info())
+    }
+}
+
 /// A certificate held with its raw DER and the ranges of the pieces verification needs.
 #[derive(Clone)]
 pub(crate) struct Cert {

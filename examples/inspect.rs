@@ -1,0 +1,492 @@
+//! Reads received messages with the verifying reader and reports what each one is: kind,
+//! daticert `tipo`, signature, trust, provider, identifiers and every diagnostic.
+//!
+//! ```text
+//! cargo run --example inspect -- [--json] [--index FILE]... [--trust FILE]... [--anchor FILE]... [--at RFC3339] [--lenient] FILE...
+//! ```
+//!
+//! - `--json`: one JSON object per file and per line (JSON Lines) instead of the text report;
+//!   the fields are documented in the README ("Inspecting messages") and are stable.
+//! - `--index FILE`: the provider index (Indice dei gestori) as LDIF: every provider with its
+//!   certificates, domains and service mailbox.
+//! - `--trust FILE`: a provider's signing certificate (DER, or PEM with one or more
+//!   `CERTIFICATE` blocks), as the provider index lists it; the provider is named after the
+//!   certificate's subject organisation (`O`), else the file name without extension.
+//! - `--anchor FILE`: a trusted CA certificate (DER or PEM), such as the AgID CA.
+//! - `--at RFC3339`: the time trust is checked at, for example `2026-06-01T10:00:00+02:00`;
+//!   by default the signing time the message carries.
+//! - `--lenient`: every tolerance of `ReadOptions::lenient()` (LF line ends, lenient
+//!   daticert, non-standard `micalg`, subject tags, extra parts, 1024-bit keys); strict by
+//!   default.
+//!
+//! The exit status is 0 when every file was read (valid or not), 1 when a file could not be
+//! read or described, 2 on bad usage (including a `--trust` or `--anchor` file that is not a
+//! certificate).
+
+use std::ffi::{OsStr, OsString};
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::path::Path;
+use std::process::ExitCode;
+
+use postacert::PecTime;
+use postacert::read::{PecMessage, ReadOptions, read};
+use postacert::trust::{IndexOptions, Provider, ProviderIndex, TrustStore};
+
+const USAGE: &str = "usage: inspect [--json] [--index FILE]... [--trust FILE]... \
+[--anchor FILE]... [--at RFC3339] [--lenient] FILE...";
+
+/// The command line.
+struct Args {
+    json: bool,
+    index: Vec<OsString>,
+    trust: Vec<OsString>,
+    anchors: Vec<OsString>,
+    at: Option<PecTime>,
+    lenient: bool,
+    files: Vec<OsString>,
+}
+
+fn main() -> ExitCode {
+    let args = match parse_args(std::env::args_os().skip(1)) {
+        Ok(Some(args)) => args,
+        Ok(None) => {
+            println!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => {
+            eprintln!("inspect: {e}\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    let store = match trust_store(&args) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("inspect: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let mut options = if args.lenient {
+        ReadOptions::lenient()
+    } else {
+        ReadOptions::strict()
+    };
+    options.at = args.at;
+
+    let mut failed = false;
+    let mut stdout = std::io::stdout().lock();
+    for file in &args.files {
+        let name = file.to_string_lossy();
+        let report = match std::fs::read(file) {
+            Err(e) => Err(format!("cannot read the file: {e}")),
+            Ok(raw) => match read(&raw, &store, &options) {
+                Ok(m) if args.json => Ok(json_line(&name, &m)),
+                Ok(m) => Ok(text_report(&name, &m)),
+                Err(e) => Err(e.to_string()),
+            },
+        };
+        let out = match report {
+            Ok(out) => out,
+            Err(e) => {
+                failed = true;
+                if args.json {
+                    json_error_line(&name, &e)
+                } else {
+                    format!("== {name}\nerror: {e}\n")
+                }
+            }
+        };
+        if stdout.write_all(out.as_bytes()).is_err() {
+            return ExitCode::FAILURE; // stdout closed: nobody is reading
+        }
+    }
+    if stdout.flush().is_err() || failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// `Ok(None)` for `--help`.
+fn parse_args(mut args: impl Iterator<Item = OsString>) -> Result<Option<Args>, String> {
+    let mut out = Args {
+        json: false,
+        index: Vec::new(),
+        trust: Vec::new(),
+        anchors: Vec::new(),
+        at: None,
+        lenient: false,
+        files: Vec::new(),
+    };
+    let mut only_files = false;
+    while let Some(arg) = args.next() {
+        let flag = arg
+            .to_str()
+            .filter(|a| !only_files && a.starts_with('-') && *a != "-");
+        let Some(flag) = flag else {
+            out.files.push(arg);
+            continue;
+        };
+        let mut value = |name: &str| args.next().ok_or_else(|| format!("{name} needs a value"));
+        match flag {
+            "--" => only_files = true,
+            "--json" => out.json = true,
+            "--lenient" => out.lenient = true,
+            "--index" => out.index.push(value("--index")?),
+            "--trust" => out.trust.push(value("--trust")?),
+            "--anchor" => out.anchors.push(value("--anchor")?),
+            "--at" => {
+                let v = value("--at")?;
+                let v = v.to_str().ok_or("--at: not UTF-8")?;
+                out.at = Some(PecTime::parse_rfc3339(v).map_err(|e| format!("--at: {e}"))?);
+            }
+            "-h" | "--help" => return Ok(None),
+            other => return Err(format!("unknown option {other:?}")),
+        }
+    }
+    if out.files.is_empty() {
+        return Err("no FILE given".to_owned());
+    }
+    Ok(Some(out))
+}
+
+/// The providers of `--index` and `--trust`, and the anchors of `--anchor`.
+fn trust_store(args: &Args) -> Result<TrustStore, String> {
+    let mut store = TrustStore::new();
+    for file in &args.index {
+        let shown = file.to_string_lossy();
+        let bytes = std::fs::read(file).map_err(|e| format!("--index {shown}: {e}"))?;
+        let index = ProviderIndex::parse(&bytes, &IndexOptions::default())
+            .map_err(|e| format!("--index {shown}: {e}"))?;
+        for d in &index.diagnostics {
+            eprintln!("inspect: --index {shown}: {d}");
+        }
+        store
+            .add_index(&index)
+            .map_err(|e| format!("--index {shown}: {e}"))?;
+    }
+    for file in &args.trust {
+        for der in certificates(file)? {
+            let name = organisation(&der).unwrap_or_else(|| {
+                Path::new(file)
+                    .file_stem()
+                    .unwrap_or(file)
+                    .to_string_lossy()
+                    .into_owned()
+            });
+            store
+                .add_provider(Provider::new(name).with_certificate(der))
+                .map_err(|e| format!("--trust {}: {e}", file.to_string_lossy()))?;
+        }
+    }
+    for file in &args.anchors {
+        for der in certificates(file)? {
+            store
+                .add_anchor(&der)
+                .map_err(|e| format!("--anchor {}: {e}", file.to_string_lossy()))?;
+        }
+    }
+    Ok(store)
+}
+
+/// The certificates of a file: DER, or every `CERTIFICATE` block of a PEM file.
+fn certificates(file: &OsStr) -> Result<Vec<Vec<u8>>, String> {
+    let shown = file.to_string_lossy();
+    let bytes = std::fs::read(file).map_err(|e| format!("{shown}: {e}"))?;
+    if !bytes.windows(10).any(|w| w == b"-----BEGIN") {
+        return Ok(vec![bytes]);
+    }
+    let text = String::from_utf8_lossy(&bytes);
+    let mut out = Vec::new();
+    let mut lines = text.lines().map(str::trim);
+    while let Some(line) = lines.next() {
+        let Some(label) = line
+            .strip_prefix("-----BEGIN ")
+            .and_then(|l| l.strip_suffix("-----"))
+        else {
+            continue;
+        };
+        let end = format!("-----END {label}-----");
+        let mut body = String::new();
+        let mut closed = false;
+        for line in lines.by_ref() {
+            if line == end {
+                closed = true;
+                break;
+            }
+            if !line.contains(':') {
+                body.push_str(line); // RFC 1421 header lines (`Proc-Type: ...`) are skipped
+            }
+        }
+        if !closed {
+            return Err(format!("{shown}: PEM block {label:?} has no END line"));
+        }
+        if matches!(label, "CERTIFICATE" | "X509 CERTIFICATE") {
+            out.push(
+                base64(&body).ok_or_else(|| format!("{shown}: PEM block {label:?}: bad base64"))?,
+            );
+        }
+    }
+    if out.is_empty() {
+        return Err(format!("{shown}: no CERTIFICATE block in the PEM file"));
+    }
+    Ok(out)
+}
+
+/// Standard base64 (RFC 4648 section 4), padding required as PEM writes it; white space
+/// ignored.
+fn base64(text: &str) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(text.len() / 4 * 3);
+    let (mut acc, mut bits, mut symbols, mut padding) = (0u32, 0u32, 0usize, 0usize);
+    for c in text.bytes() {
+        let v = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            b'=' => {
+                padding += 1;
+                continue;
+            }
+            b' ' | b'\t' | b'\r' | b'\n' => continue,
+            _ => return None,
+        };
+        if padding > 0 {
+            return None; // data after padding
+        }
+        symbols += 1;
+        acc = (acc << 6) | u32::from(v);
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+            acc &= (1 << bits) - 1;
+        }
+    }
+    (symbols % 4 != 1 && padding == (4 - symbols % 4) % 4).then_some(out)
+}
+
+/// The subject organisation (`O`) of a certificate. `None` when it does not decode or has
+/// no `O`.
+fn organisation(der: &[u8]) -> Option<String> {
+    let info = postacert::CertificateInfo::from_der(der).ok()?;
+    rdn_value(&info.subject, &["O", "2.5.4.10"])
+}
+
+/// The first value of an attribute in an RFC 4514 distinguished name, unescaped; `None` for
+/// values written as `#hex` (not a string type).
+fn rdn_value(dn: &str, types: &[&str]) -> Option<String> {
+    let bytes = dn.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        // One `type=value`, up to an unescaped `,` or `+`.
+        let start = i;
+        let mut eq = None;
+        let mut value = Vec::new();
+        while let Some(&b) = bytes.get(i) {
+            match b {
+                b',' | b'+' => break,
+                b'=' if eq.is_none() => eq = Some(i),
+                b'\\' if eq.is_some() => {
+                    let hex = bytes
+                        .get(i + 1..i + 3)
+                        .and_then(|h| std::str::from_utf8(h).ok())
+                        .and_then(|h| u8::from_str_radix(h, 16).ok());
+                    match hex {
+                        Some(h) => {
+                            value.push(h);
+                            i += 2;
+                        }
+                        None => {
+                            value.extend(bytes.get(i + 1).copied());
+                            i += 1;
+                        }
+                    }
+                }
+                _ if eq.is_some() => value.push(b),
+                _ => {}
+            }
+            i += 1;
+        }
+        if let Some(eq) = eq {
+            let name = dn.get(start..eq).unwrap_or("").trim();
+            let hex_form = dn.get(eq + 1..).is_some_and(|v| v.starts_with('#'));
+            if types.iter().any(|t| t.eq_ignore_ascii_case(name)) && !hex_form {
+                return Some(String::from_utf8_lossy(&value).into_owned());
+            }
+        }
+        i += 1; // the separator
+    }
+    None
+}
+
+/// The kind's stable kebab-case name, `not-pec` for mail that is not a signed PEC message.
+fn kind(m: &PecMessage<'_>) -> &'static str {
+    m.kind.map_or("not-pec", |k| k.as_str())
+}
+
+// ---- JSON ----------------------------------------------------------------------------------
+
+/// A JSON string: `"` and `\` escaped, control characters as `\u00XX`, the rest as is
+/// (UTF-8).
+fn json_string(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if c < '\u{20}' || c == '\u{7f}' => {
+                let _ = write!(out, "\\u{:04x}", u32::from(c));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+fn json_opt(s: Option<&str>) -> String {
+    s.map_or_else(|| "null".to_owned(), json_string)
+}
+
+fn json_object(fields: &[(&str, String)]) -> String {
+    let mut out = String::from("{");
+    for (i, (name, value)) in fields.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        let _ = write!(out, "{}:{value}", json_string(name));
+    }
+    out.push('}');
+    out
+}
+
+/// The fields of a message, `file` aside, in their documented order; values are JSON.
+fn json_fields(m: &PecMessage<'_>) -> Vec<(&'static str, String)> {
+    let nested = |n: Option<&PecMessage<'_>>| {
+        n.map_or_else(|| "null".to_owned(), |n| json_object(&json_fields(n)))
+    };
+    let diagnostics: Vec<String> = m
+        .diagnostics
+        .iter()
+        .map(|d| json_string(d.code.as_str()))
+        .collect();
+    vec![
+        ("error", "null".to_owned()),
+        ("kind", json_string(kind(m))),
+        (
+            "daticert_tipo",
+            json_opt(m.daticert_tipo.map(|t| t.as_str())),
+        ),
+        ("signature", json_string(m.signature.as_str())),
+        (
+            "signature_error",
+            json_opt(m.signature_error.as_ref().map(|e| e.to_string()).as_deref()),
+        ),
+        ("trust", json_string(m.trust_status())),
+        (
+            "trust_verdict",
+            json_opt(m.trust.as_ref().map(|t| t.verdict.as_str())),
+        ),
+        ("provider", json_opt(m.provider().as_deref())),
+        ("valid", m.is_valid().to_string()),
+        ("identifier", json_opt(m.identifier.as_deref())),
+        (
+            "client_message_id",
+            json_opt(m.client_message_id.as_deref()),
+        ),
+        ("diagnostics", format!("[{}]", diagnostics.join(","))),
+        ("embedded", nested(m.embedded.as_deref())),
+        ("inner", nested(m.inner.as_deref())),
+    ]
+}
+
+fn json_line(file: &str, m: &PecMessage<'_>) -> String {
+    let mut fields = vec![("file", json_string(file))];
+    fields.extend(json_fields(m));
+    json_object(&fields) + "\n"
+}
+
+/// A file that gave an error: `error` set, every other field null, `diagnostics` empty.
+fn json_error_line(file: &str, error: &str) -> String {
+    let null = || "null".to_owned();
+    json_object(&[
+        ("file", json_string(file)),
+        ("error", json_string(error)),
+        ("kind", null()),
+        ("daticert_tipo", null()),
+        ("signature", null()),
+        ("signature_error", null()),
+        ("trust", null()),
+        ("trust_verdict", null()),
+        ("provider", null()),
+        ("valid", null()),
+        ("identifier", null()),
+        ("client_message_id", null()),
+        ("diagnostics", "[]".to_owned()),
+        ("embedded", null()),
+        ("inner", null()),
+    ]) + "\n"
+}
+
+// ---- Text ----------------------------------------------------------------------------------
+
+fn text_report(file: &str, m: &PecMessage<'_>) -> String {
+    let mut out = format!("== {file}\n");
+    text_fields(m, "", &mut out);
+    out
+}
+
+fn text_fields(m: &PecMessage<'_>, indent: &str, out: &mut String) {
+    let mut line = |label: &str, value: &str| {
+        let _ = writeln!(out, "{indent}{:<19}{value}", format!("{label}:"));
+    };
+    line("kind", kind(m));
+    line("daticert tipo", m.daticert_tipo.map_or("-", |t| t.as_str()));
+    match &m.signature_error {
+        Some(e) => line("signature", &format!("{} ({e})", m.signature.as_str())),
+        None => line("signature", m.signature.as_str()),
+    }
+    match &m.trust {
+        Some(t) => line(
+            "trust",
+            &format!(
+                "{} ({}: {})",
+                m.trust_status(),
+                t.verdict.as_str(),
+                t.detail
+            ),
+        ),
+        None => line("trust", m.trust_status()),
+    }
+    line("provider", m.provider().as_deref().unwrap_or("-"));
+    line("valid", if m.is_valid() { "yes" } else { "no" });
+    line("identifier", m.identifier.as_deref().unwrap_or("-"));
+    line(
+        "client message id",
+        m.client_message_id.as_deref().unwrap_or("-"),
+    );
+    if m.diagnostics.is_empty() {
+        line("diagnostics", "none");
+    }
+    for d in &m.diagnostics {
+        line("diagnostic", &d.to_string());
+    }
+    let deeper = format!("{indent}    ");
+    if let Some(e) = &m.embedded {
+        let _ = writeln!(
+            out,
+            "{indent}embedded (the signed message inside the wrapper):"
+        );
+        text_fields(e, &deeper, out);
+    }
+    if let Some(i) = &m.inner {
+        let _ = writeln!(
+            out,
+            "{indent}inner (the message the anomaly envelope carries):"
+        );
+        text_fields(i, &deeper, out);
+    }
+}
