@@ -19,6 +19,7 @@
 //! | struttura MIME | the strict split and its options | [`mime::SignedMessage`] |
 //! | Indice dei gestori, CA AgID (spec 6.2, 8) | which signers are providers; the index as LDIF | [`trust::TrustStore`], [`trust::ProviderIndex`] |
 //! | regole dei punti di accesso, ricezione e consegna; avvisi 12 h / 24 h (spec 3.6, 3.9, 6) | what a provider decides | [`rules`]: [`rules::check_submission`], [`rules::decide_incoming`], [`rules::plan_receipts`], [`rules::Tracker`] |
+//! | API C (feature `ffi`) | read, verify and build from C, sign through a callback | `ffi` module, header `include/postacert.h` |
 //! | errori, diagnostica | what stops an operation; what was tolerated or noticed | [`Error`], [`ErrorKind`], [`Diagnostic`], [`DiagnosticCode`] |
 //!
 //!
@@ -106,6 +107,8 @@ pub mod cms;
 mod crypto;
 pub mod daticert;
 mod error;
+#[cfg(feature = "ffi")]
+pub mod ffi;
 pub mod mime;
 pub mod read;
 pub mod rules;

@@ -265,6 +265,37 @@ impl<'a> PendingMessage<'a> {
         &self.boundary
     }
 
+    /// The same pending message, owning every byte: what it borrowed is copied. For a
+    /// caller that cannot keep the input alive until the signature comes (an HSM queue, the
+    /// C API).
+    pub fn into_owned(self) -> PendingMessage<'static> {
+        let mut out = Vec::with_capacity(
+            self.segments
+                .iter()
+                .map(|s| match s {
+                    Segment::Written(r) => r.len(),
+                    Segment::Borrowed(b) => b.len(),
+                })
+                .sum(),
+        );
+        for s in &self.segments {
+            match s {
+                Segment::Written(r) => {
+                    out.extend_from_slice(self.out.get(r.clone()).unwrap_or(&[]))
+                }
+                Segment::Borrowed(b) => out.extend_from_slice(b),
+            }
+        }
+        PendingMessage {
+            segments: vec![Segment::Written(0..out.len())],
+            out,
+            boundary: self.boundary,
+            protocol: self.protocol,
+            signature: self.signature,
+            diagnostics: self.diagnostics,
+        }
+    }
+
     /// What building noticed, such as characters `daticert.xml` cannot hold
     /// (`xml-char-replaced`).
     pub fn diagnostics(&self) -> &[Diagnostic] {

@@ -1,0 +1,486 @@
+//! Reading and verifying from C: [`postacert_read`] and the accessors of its result
+//! (spec 6.2, 11).
+
+use std::ffi::{CString, c_char};
+
+use super::{
+    bytes, guard, handle, invalid, postacert_status, postacert_time, postacert_trust_store, put,
+};
+use crate::daticert::{Daticert, RecipientKind};
+use crate::read::{PecMessage, ReadOptions, read};
+
+/// Read with every tolerance of `ReadOptions::lenient()`.
+pub const POSTACERT_READ_LENIENT: u32 = 1;
+
+fn c(s: &str) -> CString {
+    CString::new(s.replace('\0', "\u{fffd}")).unwrap_or_default()
+}
+
+fn c_opt(s: Option<&str>) -> Option<CString> {
+    s.map(c)
+}
+
+/// One recipient of `destinatari`.
+struct RecipientView {
+    address: CString,
+    certified: bool,
+}
+
+/// What a read message says, owned by the handle (the strings C sees point here).
+pub struct postacert_message {
+    kind: CString,
+    valid: bool,
+    signature: CString,
+    signature_error: Option<CString>,
+    trust: CString,
+    trust_verdict: Option<CString>,
+    provider: Option<CString>,
+    daticert_tipo: Option<CString>,
+    identifier: Option<CString>,
+    client_message_id: Option<CString>,
+    sender: Option<CString>,
+    subject: Option<CString>,
+    issuer: Option<CString>,
+    delivery: Option<CString>,
+    error: Option<CString>,
+    error_detail: Option<CString>,
+    receipt: Option<CString>,
+    recipients: Vec<RecipientView>,
+    receptions: Vec<CString>,
+    diagnostics: Vec<(CString, CString, CString)>,
+    original: Option<Vec<u8>>,
+    time: Option<postacert_time>,
+    facts: Option<crate::build::OriginalFacts>,
+    inner: Option<Box<postacert_message>>,
+}
+
+impl postacert_message {
+    /// The facts of its daticert, for the receipts about it.
+    pub(crate) fn facts(&self) -> Option<crate::build::OriginalFacts> {
+        self.facts.clone()
+    }
+
+    fn from(m: &PecMessage<'_>) -> postacert_message {
+        let d: Option<&Daticert> = m.daticert.as_ref();
+        postacert_message {
+            kind: c(m.kind.map(|k| k.as_str()).unwrap_or("not-pec")),
+            valid: m.is_valid(),
+            signature: c(m.signature.as_str()),
+            signature_error: m.signature_error.as_ref().map(|e| c(&e.to_string())),
+            trust: c(m.trust_status()),
+            trust_verdict: m.trust.as_ref().map(|t| c(t.verdict.as_str())),
+            provider: m.provider().as_deref().map(c),
+            daticert_tipo: m.daticert_tipo.map(|t| c(t.as_str())),
+            identifier: c_opt(m.identifier.as_deref()),
+            client_message_id: c_opt(m.client_message_id.as_deref()),
+            sender: d.map(|d| c(&d.header.sender)),
+            subject: d.and_then(|d| c_opt(d.header.subject.as_deref())),
+            issuer: d.map(|d| c(&d.data.provider)),
+            delivery: d.and_then(|d| c_opt(d.data.delivery.as_deref())),
+            error: d.map(|d| c(d.error.as_str())),
+            error_detail: d.and_then(|d| c_opt(d.data.error_detail.as_deref())),
+            receipt: d.and_then(|d| d.data.receipt.map(|r| c(r.as_str()))),
+            recipients: d
+                .map(|d| {
+                    d.header
+                        .recipients
+                        .iter()
+                        .map(|r| RecipientView {
+                            address: c(&r.address),
+                            certified: r.kind == RecipientKind::Certified,
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
+            receptions: d
+                .map(|d| d.data.receptions.iter().map(|r| c(r)).collect())
+                .unwrap_or_default(),
+            diagnostics: m
+                .diagnostics
+                .iter()
+                .map(|x| (c(x.code.as_str()), c(x.severity.as_str()), c(&x.detail)))
+                .collect(),
+            original: m.original().map(<[u8]>::to_vec),
+            time: d.map(|d| postacert_time {
+                unix_seconds: d.data.time.unix_seconds(),
+                offset_minutes: d.data.time.offset_minutes(),
+            }),
+            facts: d.map(crate::build::OriginalFacts::from_daticert),
+            inner: m
+                .embedded
+                .as_deref()
+                .map(postacert_message::from)
+                .or_else(|| m.inner.as_deref().map(postacert_message::from))
+                .map(Box::new),
+        }
+    }
+}
+
+fn ptr(s: &Option<CString>) -> *const c_char {
+    s.as_ref().map_or(std::ptr::null(), |s| s.as_ptr())
+}
+
+/// Reads a received message (`flags`: 0 for strict, or [`POSTACERT_READ_LENIENT`]) against
+/// `store`, and gives the result in `*out`, to free with [`postacert_message_free`]. A
+/// message that is not valid is still a result (see [`postacert_message_valid`]); only a
+/// message that cannot be described at all is an error. `at` may be NULL: trust is then
+/// checked at the signing time.
+///
+/// # Safety
+/// `raw` NULL or `len` readable bytes; `store` a live handle; `at` NULL or valid; `out`
+/// valid for a write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn postacert_read(
+    raw: *const u8,
+    len: usize,
+    store: *const postacert_trust_store,
+    flags: u32,
+    at: *const postacert_time,
+    out: *mut *mut postacert_message,
+) -> postacert_status {
+    guard(|| {
+        // SAFETY: every pointer as the caller promises.
+        let raw = unsafe { bytes("raw", raw, len) }?;
+        let store = unsafe { handle("store", store) }?;
+        if flags & !POSTACERT_READ_LENIENT != 0 {
+            return Err(invalid(format!("flags: unknown bits {flags:#x}")));
+        }
+        let mut options = if flags & POSTACERT_READ_LENIENT != 0 {
+            ReadOptions::lenient()
+        } else {
+            ReadOptions::strict()
+        };
+        // SAFETY: as the caller promises.
+        if let Some(t) = unsafe { at.as_ref() } {
+            options.at = Some(t.get()?);
+        }
+        let m = read(raw, &store.store, &options)?;
+        let view = Box::into_raw(Box::new(postacert_message::from(&m)));
+        // SAFETY: as the caller promises; on failure the view is freed.
+        unsafe { put("out", out, view) }.inspect_err(|_| {
+            // SAFETY: just made by `Box::into_raw`.
+            drop(unsafe { Box::from_raw(view) });
+        })
+    })
+}
+
+/// Frees a read result. NULL is accepted.
+///
+/// # Safety
+/// `m` must be NULL or a handle from [`postacert_read`] not yet freed.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn postacert_message_free(m: *mut postacert_message) {
+    if !m.is_null() {
+        // SAFETY: from `Box::into_raw`, freed once.
+        drop(unsafe { Box::from_raw(m) });
+    }
+}
+
+/// The text fields of a read message, for [`postacert_message_string`].
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum postacert_field {
+    /// The kind: `transport-envelope`, `acceptance`, ... (the README's names), or `not-pec`.
+    POSTACERT_FIELD_KIND = 0,
+    /// The signature: `valid`, `invalid`, `absent` or `malformed`.
+    POSTACERT_FIELD_SIGNATURE = 1,
+    /// Why the signature is invalid or malformed.
+    POSTACERT_FIELD_SIGNATURE_ERROR = 2,
+    /// The signer: `trusted`, `untrusted` or `unknown`.
+    POSTACERT_FIELD_TRUST = 3,
+    /// The detailed verdict: `trusted`, `expired`, `not-yet-valid`, `unknown-issuer`,
+    /// `name-constraint-violation`, `not-a-provider`, `invalid-chain`.
+    POSTACERT_FIELD_TRUST_VERDICT = 4,
+    /// The signing provider's name (the store's), else the signer certificate's subject.
+    POSTACERT_FIELD_PROVIDER = 5,
+    /// daticert `tipo`: `posta-certificata`, `accettazione`, ...
+    POSTACERT_FIELD_DATICERT_TIPO = 6,
+    /// The PEC identifier (daticert `identificativo`).
+    POSTACERT_FIELD_IDENTIFIER = 7,
+    /// The sender client's Message-ID (daticert `msgid`), with angle brackets.
+    POSTACERT_FIELD_CLIENT_MESSAGE_ID = 8,
+    /// daticert `mittente`.
+    POSTACERT_FIELD_SENDER = 9,
+    /// daticert `oggetto`.
+    POSTACERT_FIELD_SUBJECT = 10,
+    /// daticert `gestore-emittente`.
+    POSTACERT_FIELD_ISSUER = 11,
+    /// daticert `consegna`.
+    POSTACERT_FIELD_DELIVERY = 12,
+    /// daticert `errore`: `nessuno`, `no-dest`, `no-dominio`, `virus`, `altro`.
+    POSTACERT_FIELD_ERROR = 13,
+    /// daticert `errore-esteso`.
+    POSTACERT_FIELD_ERROR_DETAIL = 14,
+    /// daticert `ricevuta tipo`: `completa`, `breve`, `sintetica`.
+    POSTACERT_FIELD_RECEIPT_TYPE = 15,
+}
+
+impl postacert_field {
+    const ALL: [postacert_field; 16] = {
+        use postacert_field::*;
+        [
+            POSTACERT_FIELD_KIND,
+            POSTACERT_FIELD_SIGNATURE,
+            POSTACERT_FIELD_SIGNATURE_ERROR,
+            POSTACERT_FIELD_TRUST,
+            POSTACERT_FIELD_TRUST_VERDICT,
+            POSTACERT_FIELD_PROVIDER,
+            POSTACERT_FIELD_DATICERT_TIPO,
+            POSTACERT_FIELD_IDENTIFIER,
+            POSTACERT_FIELD_CLIENT_MESSAGE_ID,
+            POSTACERT_FIELD_SENDER,
+            POSTACERT_FIELD_SUBJECT,
+            POSTACERT_FIELD_ISSUER,
+            POSTACERT_FIELD_DELIVERY,
+            POSTACERT_FIELD_ERROR,
+            POSTACERT_FIELD_ERROR_DETAIL,
+            POSTACERT_FIELD_RECEIPT_TYPE,
+        ]
+    };
+}
+
+/// A text field (a [`postacert_field`] value) of a read message: NUL-terminated UTF-8,
+/// valid until the message is freed; NULL when the message does not have it, for an unknown
+/// field, or for a NULL handle. The field is a plain integer so that a value C makes up is
+/// never an invalid enum in Rust.
+///
+/// # Safety
+/// `m` must be NULL or a live handle.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn postacert_message_string(
+    m: *const postacert_message,
+    field: u32,
+) -> *const c_char {
+    // SAFETY: as the caller promises.
+    let Some(m) = (unsafe { m.as_ref() }) else {
+        return std::ptr::null();
+    };
+    let Some(field) = postacert_field::ALL.get(field as usize).copied() else {
+        return std::ptr::null();
+    };
+    use postacert_field::*;
+    match field {
+        POSTACERT_FIELD_KIND => m.kind.as_ptr(),
+        POSTACERT_FIELD_SIGNATURE => m.signature.as_ptr(),
+        POSTACERT_FIELD_SIGNATURE_ERROR => ptr(&m.signature_error),
+        POSTACERT_FIELD_TRUST => m.trust.as_ptr(),
+        POSTACERT_FIELD_TRUST_VERDICT => ptr(&m.trust_verdict),
+        POSTACERT_FIELD_PROVIDER => ptr(&m.provider),
+        POSTACERT_FIELD_DATICERT_TIPO => ptr(&m.daticert_tipo),
+        POSTACERT_FIELD_IDENTIFIER => ptr(&m.identifier),
+        POSTACERT_FIELD_CLIENT_MESSAGE_ID => ptr(&m.client_message_id),
+        POSTACERT_FIELD_SENDER => ptr(&m.sender),
+        POSTACERT_FIELD_SUBJECT => ptr(&m.subject),
+        POSTACERT_FIELD_ISSUER => ptr(&m.issuer),
+        POSTACERT_FIELD_DELIVERY => ptr(&m.delivery),
+        POSTACERT_FIELD_ERROR => ptr(&m.error),
+        POSTACERT_FIELD_ERROR_DETAIL => ptr(&m.error_detail),
+        POSTACERT_FIELD_RECEIPT_TYPE => ptr(&m.receipt),
+    }
+}
+
+/// Whether the message is a valid PEC message: signed, signature valid, signer trusted, no
+/// error diagnostic. 0 for a NULL handle.
+///
+/// # Safety
+/// `m` must be NULL or a live handle.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn postacert_message_valid(m: *const postacert_message) -> bool {
+    // SAFETY: as the caller promises.
+    unsafe { m.as_ref() }.is_some_and(|m| m.valid)
+}
+
+/// daticert `data`: the transaction time, in `*out`. `POSTACERT_INVALID_INPUT` when the
+/// message has no daticert.
+///
+/// # Safety
+/// `m` a live handle; `out` valid for a write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn postacert_message_time(
+    m: *const postacert_message,
+    out: *mut postacert_time,
+) -> postacert_status {
+    guard(|| {
+        // SAFETY: as the caller promises.
+        let m = unsafe { handle("message", m) }?;
+        if out.is_null() {
+            return Err(super::null("out"));
+        }
+        let t = m
+            .time
+            .ok_or_else(|| invalid("the message has no daticert"))?;
+        unsafe { put("out", out, t) }
+    })
+}
+
+/// The number of `destinatari`, in `*out`.
+///
+/// # Safety
+/// `m` a live handle; `out` valid for a write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn postacert_message_recipient_count(
+    m: *const postacert_message,
+    out: *mut usize,
+) -> postacert_status {
+    guard(|| {
+        // SAFETY: as the caller promises.
+        let m = unsafe { handle("message", m) }?;
+        unsafe { put("out", out, m.recipients.len()) }
+    })
+}
+
+/// Recipient `index` of `destinatari`: its address in `*address` (valid until the message
+/// is freed) and whether it is a PEC mailbox (`certificato`) in `*certified`.
+///
+/// # Safety
+/// `m` a live handle; `address` and `certified` valid for a write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn postacert_message_recipient(
+    m: *const postacert_message,
+    index: usize,
+    address: *mut *const c_char,
+    certified: *mut bool,
+) -> postacert_status {
+    guard(|| {
+        // SAFETY: as the caller promises.
+        let m = unsafe { handle("message", m) }?;
+        if address.is_null() || certified.is_null() {
+            return Err(super::null("address or certified"));
+        }
+        let r = m
+            .recipients
+            .get(index)
+            .ok_or_else(|| invalid(format!("index: {index} of {}", m.recipients.len())))?;
+        unsafe { put("address", address, r.address.as_ptr()) }?;
+        unsafe { put("certified", certified, r.certified) }
+    })
+}
+
+/// The number of `ricezione` (a taking in charge), in `*out`.
+///
+/// # Safety
+/// `m` a live handle; `out` valid for a write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn postacert_message_reception_count(
+    m: *const postacert_message,
+    out: *mut usize,
+) -> postacert_status {
+    guard(|| {
+        // SAFETY: as the caller promises.
+        let m = unsafe { handle("message", m) }?;
+        unsafe { put("out", out, m.receptions.len()) }
+    })
+}
+
+/// `ricezione` number `index`, in `*out` (valid until the message is freed).
+///
+/// # Safety
+/// `m` a live handle; `out` valid for a write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn postacert_message_reception(
+    m: *const postacert_message,
+    index: usize,
+    out: *mut *const c_char,
+) -> postacert_status {
+    guard(|| {
+        // SAFETY: as the caller promises.
+        let m = unsafe { handle("message", m) }?;
+        if out.is_null() {
+            return Err(super::null("out"));
+        }
+        let r = m
+            .receptions
+            .get(index)
+            .ok_or_else(|| invalid(format!("index: {index} of {}", m.receptions.len())))?;
+        unsafe { put("out", out, r.as_ptr()) }
+    })
+}
+
+/// The number of diagnostics, in `*out`.
+///
+/// # Safety
+/// `m` a live handle; `out` valid for a write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn postacert_message_diagnostic_count(
+    m: *const postacert_message,
+    out: *mut usize,
+) -> postacert_status {
+    guard(|| {
+        // SAFETY: as the caller promises.
+        let m = unsafe { handle("message", m) }?;
+        unsafe { put("out", out, m.diagnostics.len()) }
+    })
+}
+
+/// Diagnostic number `index`: its stable code (`pec-untrusted`, ...), its severity (`info`,
+/// `warning`, `error`) and its detail, each valid until the message is freed. Any of the
+/// three out-pointers may be NULL when not wanted.
+///
+/// # Safety
+/// `m` a live handle; each out-pointer NULL or valid for a write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn postacert_message_diagnostic(
+    m: *const postacert_message,
+    index: usize,
+    code: *mut *const c_char,
+    severity: *mut *const c_char,
+    detail: *mut *const c_char,
+) -> postacert_status {
+    guard(|| {
+        // SAFETY: as the caller promises.
+        let m = unsafe { handle("message", m) }?;
+        let (c, s, d) = m
+            .diagnostics
+            .get(index)
+            .ok_or_else(|| invalid(format!("index: {index} of {}", m.diagnostics.len())))?;
+        for (out, value) in [(code, c), (severity, s), (detail, d)] {
+            if !out.is_null() {
+                // SAFETY: as the caller promises.
+                unsafe { out.write(value.as_ptr()) };
+            }
+        }
+        Ok(())
+    })
+}
+
+/// The original message (`postacert.eml`) the message carries: `*data` and `*len`, valid
+/// until the message is freed. `POSTACERT_INVALID_INPUT` when it carries none.
+///
+/// # Safety
+/// `m` a live handle; `data` and `len` valid for a write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn postacert_message_original(
+    m: *const postacert_message,
+    data: *mut *const u8,
+    len: *mut usize,
+) -> postacert_status {
+    guard(|| {
+        // SAFETY: as the caller promises.
+        let m = unsafe { handle("message", m) }?;
+        if data.is_null() || len.is_null() {
+            return Err(super::null("data or len"));
+        }
+        let o = m
+            .original
+            .as_ref()
+            .ok_or_else(|| invalid("the message carries no original"))?;
+        unsafe { put("data", data, o.as_ptr()) }?;
+        unsafe { put("len", len, o.len()) }
+    })
+}
+
+/// The message inside: the signed PEC message a wrapper (a mailing list) carries, or the
+/// message an anomaly envelope wraps; NULL when there is none. It belongs to `m` (do not
+/// free it).
+///
+/// # Safety
+/// `m` must be NULL or a live handle.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn postacert_message_inner(
+    m: *const postacert_message,
+) -> *const postacert_message {
+    // SAFETY: as the caller promises.
+    unsafe { m.as_ref() }
+        .and_then(|m| m.inner.as_deref())
+        .map_or(std::ptr::null(), |i| i as *const postacert_message)
+}
