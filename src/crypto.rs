@@ -217,13 +217,16 @@ impl Sha256 {
     }
 }
 
-/// An RSA public key, parsed once for each backend.
+/// An RSA public key, parsed for the backend that uses it.
 #[derive(Clone)]
 pub(crate) struct RsaPublicKey {
     /// The PKCS #1 DER, which AWS-LC parses itself for other digests than SHA-256.
-    #[cfg_attr(not(feature = "aws-lc"), allow(dead_code))]
     der: Vec<u8>,
-    key: rsa::RsaPublicKey,
+    /// The modulus size, read from the DER.
+    bits: usize,
+    /// The `rsa` crate's form, built on first use by the RustCrypto backend only: building it
+    /// costs more than an AWS-LC verification (Montgomery parameters).
+    key: std::sync::OnceLock<Option<rsa::RsaPublicKey>>,
     /// AWS-LC's parsed form for SHA-256, the digest of every signature this crate makes.
     #[cfg(feature = "aws-lc")]
     aws_sha256: Option<aws_lc_rs::signature::ParsedPublicKey>,
@@ -242,13 +245,23 @@ impl RsaPublicKey {
             ));
         }
         let der = spki.subject_public_key.raw_bytes().to_vec();
-        use rsa::pkcs1::DecodeRsaPublicKey;
-        let key = rsa::RsaPublicKey::from_pkcs1_der(&der).map_err(|e| {
+        let malformed = |e: &dyn core::fmt::Display| {
             Error::new(
                 ErrorKind::MalformedCms,
                 format!("the RSA public key does not decode: {e}"),
             )
-        })?;
+        };
+        use der::Decode;
+        let parsed = rsa::pkcs1::RsaPublicKey::<der::asn1::UintRef<'_>>::from_der(&der)
+            .map_err(|e| malformed(&e))?;
+        let modulus = parsed.modulus.as_bytes();
+        let bits = match modulus.first() {
+            Some(&first) => modulus.len() * 8 - first.leading_zeros() as usize,
+            None => return Err(malformed(&"an empty modulus")),
+        };
+        if parsed.public_exponent.as_bytes().is_empty() {
+            return Err(malformed(&"an empty exponent"));
+        }
         Ok(RsaPublicKey {
             #[cfg(feature = "aws-lc")]
             aws_sha256: aws_lc_rs::signature::ParsedPublicKey::new(
@@ -257,14 +270,28 @@ impl RsaPublicKey {
             )
             .ok(),
             der,
-            key,
+            bits,
+            key: std::sync::OnceLock::new(),
         })
     }
 
     /// The modulus size in bits.
     pub(crate) fn bits(&self) -> usize {
-        use rsa::traits::PublicKeyParts;
-        self.key.n().bits() as usize
+        self.bits
+    }
+
+    /// The `rsa` crate's key, built once.
+    fn rust_crypto(&self) -> Result<&rsa::RsaPublicKey, Error> {
+        use rsa::pkcs1::DecodeRsaPublicKey;
+        self.key
+            .get_or_init(|| rsa::RsaPublicKey::from_pkcs1_der(&self.der).ok())
+            .as_ref()
+            .ok_or_else(|| {
+                Error::new(
+                    ErrorKind::MalformedCms,
+                    "the RSA public key does not decode for the RustCrypto backend",
+                )
+            })
     }
 
     /// Verifies an RSASSA-PKCS1-v1_5 signature of `message` hashed with `alg`.
@@ -284,7 +311,7 @@ impl RsaPublicKey {
         match backend {
             Backend::RustCrypto => {
                 let info = alg.digest_info(&digest(backend, alg, message));
-                self.key
+                self.rust_crypto()?
                     .verify(rsa::Pkcs1v15Sign::new_unprefixed(), &info, signature)
                     .map_err(|_| invalid())
             }
