@@ -149,7 +149,10 @@ impl ProviderIndex {
 }
 
 fn provider(entry: &Entry, diagnostics: &mut Vec<Diagnostic>) -> Result<Provider, Error> {
-    let (name, _) = entry.required("providerName")?;
+    let (name, name_line) = entry.required("providerName")?;
+    if name.trim().is_empty() {
+        return Err(malformed(name_line, "providerName is empty"));
+    }
     let (service, service_line) = entry.required("mailReceipt")?;
     if !crate::mime::address::is_address(service.trim()) {
         return Err(malformed(
@@ -158,7 +161,10 @@ fn provider(entry: &Entry, diagnostics: &mut Vec<Diagnostic>) -> Result<Provider
         ));
     }
     let mut p = Provider::new(name.trim()).with_service_address(service.trim());
-    for (domain, _) in entry.text("managedDomains")? {
+    for (domain, line) in entry.text("managedDomains")? {
+        if domain.trim().is_empty() {
+            return Err(malformed(line, "managedDomains is empty"));
+        }
         p = p.with_domain(domain.trim());
     }
     if p.domains.is_empty() {
