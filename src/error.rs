@@ -378,6 +378,9 @@ diagnostic_codes! {
     PecFromMismatch = "pec-from-mismatch", Error;
     /// `pec-from-domain`: the `From` domain is not one the signer's provider manages.
     PecFromDomain = "pec-from-domain", Error;
+    /// `pec-provider-domain`: the mailbox the message certifies something about is in a
+    /// domain its signer's provider does not manage.
+    PecProviderDomain = "pec-provider-domain", Error;
     /// `pec-identifier-mismatch`: the envelope `Message-ID` is not daticert `identificativo`.
     PecIdentifierMismatch = "pec-identifier-mismatch", Error;
     /// `pec-reference-mismatch`: `X-Riferimento-Message-ID` is not daticert `msgid`.

@@ -92,6 +92,9 @@ proptest! {
         let sender = format!("{}@pec.alfa.test", c.sender);
         let mut recipients: Vec<Recipient> = Vec::new();
         for (i, (l, certified)) in c.recipients.iter().enumerate() {
+            // The first is the one the receipts are about: a PEC mailbox at Beta, whose
+            // provider signs them.
+            let certified = &(*certified || i == 0);
             let address = if *certified { format!("{l}{i}@pec.beta.test") } else { format!("{l}{i}@example.com") };
             recipients.push(if *certified { Recipient::certified(address) } else { Recipient::external(address) });
         }

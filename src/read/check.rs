@@ -341,12 +341,62 @@ pub(crate) fn cross_check(
         .as_ref()
         .and_then(|t| t.provider.as_ref())
         .map(|p| p.domains.clone());
-    if let (Some(from), Some(domains)) = (&from, provider_domains) {
+    if let (Some(from), Some(domains)) = (&from, &provider_domains) {
         let domain = from.rsplit_once('@').map(|(_, d)| d).unwrap_or("");
         if !domains.is_empty() && !domains.iter().any(|d| d.eq_ignore_ascii_case(domain)) {
             m.add(
                 DiagnosticCode::PecFromDomain,
                 format!("From domain {domain:?} is not managed by the signer's provider"),
+            );
+        }
+    }
+
+    // The mailbox a message certifies something about belongs to the provider that signs
+    // it: the sender's provider accepts, refuses, carries and times out; the recipient's
+    // provider takes in charge, delivers and detects viruses. A provider signing for a
+    // mailbox it does not manage certifies what it cannot know.
+    if let (Some(d), Some(domains)) = (m.daticert.clone(), provider_domains)
+        && !domains.is_empty()
+    {
+        let manages = |address: &str| {
+            let domain = address.rsplit_once('@').map(|(_, d)| d).unwrap_or("");
+            domains.iter().any(|d| d.eq_ignore_ascii_case(domain))
+        };
+        let sender = std::slice::from_ref(&d.header.sender);
+        let delivery: Vec<String> = d.data.delivery.iter().cloned().collect();
+        let (whose, addresses): (&str, Vec<&String>) = match d.kind {
+            DaticertKind::Transport
+            | DaticertKind::Acceptance
+            | DaticertKind::NonAcceptance
+            | DaticertKind::DeliveryTimeout => ("sender", sender.iter().collect()),
+            DaticertKind::TakingInCharge => ("recipients", d.data.receptions.iter().collect()),
+            DaticertKind::Delivery | DaticertKind::VirusDetection => {
+                ("recipient", delivery.iter().collect())
+            }
+            // A non-delivery comes from the recipient's delivery point, or from the sender's
+            // provider (the virus variant, or a domain no provider manages): either may sign.
+            _ => (
+                "sender or recipient",
+                if delivery.iter().any(|a| manages(a)) {
+                    Vec::new()
+                } else {
+                    sender.iter().collect()
+                },
+            ),
+        };
+        let foreign: Vec<&str> = addresses
+            .into_iter()
+            .filter(|a| !manages(a))
+            .map(String::as_str)
+            .collect();
+        if !foreign.is_empty() {
+            m.add(
+                DiagnosticCode::PecProviderDomain,
+                format!(
+                    "a {} about the {whose} {foreign:?}, signed by a provider that does not \
+                     manage that domain",
+                    d.kind
+                ),
             );
         }
     }

@@ -132,15 +132,14 @@ impl ProviderIndex {
                 ),
             ));
         }
-        let entries = entries(ldif, options)?;
         let mut providers = Vec::new();
         let mut diagnostics = Vec::new();
-        for entry in &entries {
-            if !entry.is_provider() {
-                continue;
+        entries(ldif, options, |entry| {
+            if entry.is_provider() {
+                providers.push(provider(&entry, &mut diagnostics)?);
             }
-            providers.push(provider(entry, &mut diagnostics)?);
-        }
+            Ok(())
+        })?;
         Ok(ProviderIndex {
             providers,
             diagnostics,
@@ -236,9 +235,16 @@ fn provider(entry: &Entry, diagnostics: &mut Vec<Diagnostic>) -> Result<Provider
 /// marks a record separator.
 type Line = Option<(usize, Vec<u8>)>;
 
-/// The logical lines of the LDIF, comments dropped.
-fn logical_lines(ldif: &[u8], options: &IndexOptions) -> Result<Vec<Line>, Error> {
-    let mut out: Vec<Line> = Vec::new();
+/// Gives each logical line of the LDIF to `on_line`, comments dropped, as it is complete:
+/// only one line is held at a time, so memory follows the longest line, not the file.
+fn logical_lines(
+    ldif: &[u8],
+    options: &IndexOptions,
+    mut on_line: impl FnMut(Line) -> Result<(), Error>,
+) -> Result<(), Error> {
+    let mut pending: Option<(usize, Vec<u8>)> = None;
+    // Whether the last thing given was a separator (or nothing yet): blank lines collapse.
+    let mut separated = true;
     let mut in_comment = false;
     for (i, raw) in ldif.split(|&b| b == b'\n').enumerate() {
         let number = i + 1;
@@ -248,8 +254,8 @@ fn logical_lines(ldif: &[u8], options: &IndexOptions) -> Result<Vec<Line>, Error
             if in_comment {
                 continue;
             }
-            match out.last_mut() {
-                Some(Some((_, joined))) => {
+            match &mut pending {
+                Some((_, joined)) => {
                     if joined.len() + rest.len() > options.max_line {
                         return Err(Error::new(
                             ErrorKind::LimitExceeded,
@@ -261,7 +267,7 @@ fn logical_lines(ldif: &[u8], options: &IndexOptions) -> Result<Vec<Line>, Error
                     }
                     joined.extend_from_slice(rest);
                 }
-                _ => {
+                None => {
                     return Err(malformed(
                         number,
                         "a continuation line with nothing to continue",
@@ -270,13 +276,18 @@ fn logical_lines(ldif: &[u8], options: &IndexOptions) -> Result<Vec<Line>, Error
             }
             continue;
         }
+        if let Some(done) = pending.take() {
+            on_line(Some(done))?;
+            separated = false;
+        }
         in_comment = line.first() == Some(&b'#');
         if in_comment {
             continue;
         }
         if line.is_empty() {
-            if out.last().is_some_and(Option::is_some) {
-                out.push(None);
+            if !separated {
+                on_line(None)?;
+                separated = true;
             }
             continue;
         }
@@ -286,9 +297,12 @@ fn logical_lines(ldif: &[u8], options: &IndexOptions) -> Result<Vec<Line>, Error
                 format!("LDIF line {number}: over {} bytes", options.max_line),
             ));
         }
-        out.push(Some((number, line.to_vec())));
+        pending = Some((number, line.to_vec()));
     }
-    Ok(out)
+    if let Some(done) = pending.take() {
+        on_line(Some(done))?;
+    }
+    Ok(())
 }
 
 /// `name[;options]: value`, `name:: base64`; `name:< url` is refused.
@@ -328,14 +342,21 @@ fn attribute(number: usize, line: &[u8]) -> Result<Value, Error> {
     })
 }
 
-fn entries(ldif: &[u8], options: &IndexOptions) -> Result<Vec<Entry>, Error> {
-    let mut entries: Vec<Entry> = Vec::new();
+/// Gives each entry to `on_entry` as it is complete.
+fn entries(
+    ldif: &[u8],
+    options: &IndexOptions,
+    mut on_entry: impl FnMut(Entry) -> Result<(), Error>,
+) -> Result<(), Error> {
+    let mut count = 0usize;
     let mut current: Option<Entry> = None;
     let mut first = true;
-    for item in logical_lines(ldif, options)? {
+    logical_lines(ldif, options, |item| {
         let Some((number, line)) = item else {
-            entries.extend(current.take());
-            continue;
+            if let Some(entry) = current.take() {
+                on_entry(entry)?;
+            }
+            return Ok(());
         };
         let value = attribute(number, &line)?;
         if first && value.name.eq_ignore_ascii_case("version") {
@@ -343,7 +364,7 @@ fn entries(ldif: &[u8], options: &IndexOptions) -> Result<Vec<Entry>, Error> {
             if value.bytes.trim_ascii() != b"1" {
                 return Err(malformed(number, "only LDIF version 1 is known"));
             }
-            continue;
+            return Ok(());
         }
         first = false;
         match &mut current {
@@ -351,7 +372,7 @@ fn entries(ldif: &[u8], options: &IndexOptions) -> Result<Vec<Entry>, Error> {
                 if !value.name.eq_ignore_ascii_case("dn") {
                     return Err(malformed(number, "an entry must begin with dn:"));
                 }
-                if entries.len() >= options.max_entries {
+                if count >= options.max_entries {
                     return Err(Error::new(
                         ErrorKind::LimitExceeded,
                         format!(
@@ -360,6 +381,7 @@ fn entries(ldif: &[u8], options: &IndexOptions) -> Result<Vec<Entry>, Error> {
                         ),
                     ));
                 }
+                count += 1;
                 current = Some(Entry {
                     dn: String::from_utf8_lossy(&value.bytes).into_owned(),
                     line: number,
@@ -377,7 +399,7 @@ fn entries(ldif: &[u8], options: &IndexOptions) -> Result<Vec<Entry>, Error> {
                             "only content records (or changetype: add) describe the index",
                         ));
                     }
-                    continue;
+                    return Ok(());
                 }
                 if entry.values.len() >= options.max_values {
                     return Err(Error::new(
@@ -391,9 +413,12 @@ fn entries(ldif: &[u8], options: &IndexOptions) -> Result<Vec<Entry>, Error> {
                 entry.values.push(value);
             }
         }
+        Ok(())
+    })?;
+    if let Some(entry) = current.take() {
+        on_entry(entry)?;
     }
-    entries.extend(current);
-    Ok(entries)
+    Ok(())
 }
 
 #[cfg(test)]
@@ -431,7 +456,13 @@ mod tests {
     #[test]
     fn folding_comments_and_base64_are_read() {
         let text = "version: 1\r\n# a comment\r\n  folded into the comment\r\ndn: o=post\r\n acert\r\nobjectClass: top\r\ndescription:: Y2lhbyDDqA==\r\n\r\n";
-        let entries = entries(text.as_bytes(), &IndexOptions::default()).unwrap();
+        let mut entries_seen = Vec::new();
+        entries(text.as_bytes(), &IndexOptions::default(), |e| {
+            entries_seen.push(e);
+            Ok(())
+        })
+        .unwrap();
+        let entries = entries_seen;
         assert_eq!(entries.len(), 1);
         assert_eq!(entries[0].dn, "o=postacert");
         assert_eq!(entries[0].values[1].bytes, "ciao è".as_bytes());
