@@ -280,6 +280,17 @@ impl RsaPublicKey {
         self.bits
     }
 
+    /// The modulus size in bytes: the length of every signature.
+    pub(crate) fn modulus_len(&self) -> usize {
+        self.bits.div_ceil(8)
+    }
+
+    /// The PKCS #1 `RSAPublicKey` DER.
+    #[cfg(feature = "aws-lc")]
+    pub(crate) fn pkcs1_der(&self) -> &[u8] {
+        &self.der
+    }
+
     /// The `rsa` crate's key, built once.
     fn rust_crypto(&self) -> Result<&rsa::RsaPublicKey, Error> {
         use rsa::pkcs1::DecodeRsaPublicKey;

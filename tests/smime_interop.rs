@@ -456,6 +456,31 @@ fn finish_refuses_a_signature_from_another_key() {
     );
 }
 
+/// The AWS-LC signer is trusted to check its own signatures, so it must refuse, when it is
+/// made, a key that is not its certificate's.
+#[cfg(feature = "aws-lc")]
+#[test]
+fn aws_lc_signer_refuses_a_key_that_is_not_its_certificates() {
+    let made = postacert::cms::AwsLcSigner::from_pkcs8_der(
+        &pki("beta.key.der"),
+        pki("alfa.der"),
+        vec![pki("ca1.der")],
+    );
+    let err = made.err().expect("beta's key with alfa's certificate");
+    assert_eq!(err.kind(), ErrorKind::InvalidInput);
+    assert!(
+        err.to_string().contains("not the key of the certificate"),
+        "{err}"
+    );
+    let good = postacert::cms::AwsLcSigner::from_pkcs8_der(
+        &pki("alfa.key.der"),
+        pki("alfa.der"),
+        vec![pki("ca1.der")],
+    )
+    .unwrap();
+    assert!(postacert::cms::Signer::checks_own_signatures(&good));
+}
+
 /// A signer whose device fails: the error keeps the device's own error as its source.
 struct BrokenHsm {
     certificate: Vec<u8>,

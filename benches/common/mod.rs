@@ -2,6 +2,9 @@
 //! repeated runs; no statistics crate needed for side-by-side ratios).
 #![allow(dead_code)]
 
+#[cfg(feature = "openssl-bench")]
+pub mod ossl;
+
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 

@@ -659,7 +659,7 @@ impl Scan {
 pub(crate) fn scan(pieces: &[&[u8]]) -> Scan {
     const CHUNK: usize = 64 * 1024;
     let prefix = crate::mime::boundary::PREFIX.as_bytes();
-    let finder = memchr::memmem::Finder::new(prefix);
+    let finder = crate::mime::boundary::prefix_finder();
     let (mut high, mut nul, mut bad) = (0u8, false, false);
     let mut found_prefix = false;
     // The byte before the current chunk: 0 at the start, so that a leading LF is bare.

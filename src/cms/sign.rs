@@ -302,8 +302,9 @@ impl PendingSignature {
     /// another key, or garbage from a failing device, gives [`ErrorKind::SignatureInvalid`]
     /// and nothing is emitted.
     pub fn finish(self, signature: &[u8]) -> Result<Vec<u8>, Error> {
-        let id = &self.identity.0;
-        id.key
+        self.identity
+            .0
+            .key
             .verify(
                 self.options.backend,
                 DigestAlgorithm::Sha256,
@@ -317,6 +318,12 @@ impl PendingSignature {
                      (wrong key, or a failing signer); nothing was emitted",
                 )
             })?;
+        self.emit(signature)
+    }
+
+    /// The `ContentInfo` with this signature value, which the caller has checked.
+    fn emit(self, signature: &[u8]) -> Result<Vec<u8>, Error> {
+        let id = &self.identity.0;
         let signer_info = SignerInfo {
             version: CmsVersion::V1,
             sid: id.sid.clone(),
@@ -335,6 +342,11 @@ impl PendingSignature {
 
     /// Asks `signer` for the signature and [`finish`](Self::finish)es. The signer must hold
     /// the certificate this signature was prepared with.
+    ///
+    /// A signer that [checks its own signatures](Signer::checks_own_signatures) (the crate's
+    /// [`AwsLcSigner`](crate::cms::AwsLcSigner): its key was matched with its certificate
+    /// when it was made, and AWS-LC verifies every private-key result against fault attacks)
+    /// is not checked a second time.
     pub fn sign_with(self, signer: &dyn Signer) -> Result<Vec<u8>, Error> {
         if signer.algorithm() != SignatureAlgorithm::RsaPkcs1Sha256 {
             return Err(invalid(
@@ -349,6 +361,20 @@ impl PendingSignature {
         let signature = signer.sign(&self.request()).map_err(|e| {
             Error::new(ErrorKind::SignerFailed, format!("signer failed: {e}")).with_source(e)
         })?;
+        if signer.checks_own_signatures() {
+            let expected = self.identity.0.key.modulus_len();
+            if signature.len() != expected {
+                return Err(Error::new(
+                    ErrorKind::SignatureInvalid,
+                    format!(
+                        "the signer returned {} bytes for a {expected}-byte modulus; nothing \
+                         was emitted",
+                        signature.len()
+                    ),
+                ));
+            }
+            return self.emit(&signature);
+        }
         self.finish(&signature)
     }
 }

@@ -48,6 +48,17 @@ pub trait Signer: Send + Sync {
     /// Signs `request` and returns the raw signature value (for RSA, as many bytes as the
     /// modulus).
     fn sign(&self, request: &SignRequest<'_>) -> Result<Vec<u8>, SignerError>;
+
+    /// Whether every signature this signer returns is already known to verify with
+    /// [`certificate`](Self::certificate)'s key, so that
+    /// [`PendingSignature::sign_with`](crate::cms::PendingSignature::sign_with) need not check
+    /// it again: the key was proven to match the certificate when the signer was made, and
+    /// the implementation verifies each private-key result (AWS-LC does, against fault
+    /// attacks). Default `false`, the right answer for any signer the crate cannot vouch for
+    /// (an HSM, a remote service); [`AwsLcSigner`] says `true`.
+    fn checks_own_signatures(&self) -> bool {
+        false
+    }
 }
 
 /// A [`Signer`]'s failure, keeping the underlying error as its `source()`.
@@ -190,6 +201,23 @@ impl AwsLcSigner {
                 format!("key: not a PKCS #8 RSA private key: {e}"),
             )
         })?;
+        // The key must be the certificate's: then every signature AWS-LC makes (and checks
+        // itself) verifies with the certificate, and `sign_with` need not check it again.
+        use aws_lc_rs::signature::KeyPair as _;
+        let public = crate::x509::Cert::from_der(&certificate)
+            .and_then(|c| c.public_key())
+            .map_err(|e| {
+                crate::Error::new(
+                    crate::ErrorKind::InvalidInput,
+                    format!("certificate: {}", e.message()),
+                )
+            })?;
+        if key.public_key().as_ref() != public.pkcs1_der() {
+            return Err(crate::Error::new(
+                crate::ErrorKind::InvalidInput,
+                "key: it is not the key of the certificate",
+            ));
+        }
         Ok(AwsLcSigner {
             key,
             certificate,
@@ -228,6 +256,10 @@ impl Signer for AwsLcSigner {
             )
             .map_err(|e| SignerError::with_source("AWS-LC RSA signing failed", e))?;
         Ok(signature)
+    }
+
+    fn checks_own_signatures(&self) -> bool {
+        true
     }
 }
 

@@ -12,47 +12,33 @@ pub(crate) const LINE: usize = 76;
 /// Appends the encoding of `data` to `out`, 76 characters per line, each line ended by CR LF
 /// (also the last one).
 pub(crate) fn encode_lines(data: &[u8], out: &mut Vec<u8>) {
-    let mut column = 0;
-    let mut push = |out: &mut Vec<u8>, c: u8| {
-        out.push(c);
-        column += 1;
-        if column == LINE {
-            out.extend_from_slice(b"\r\n");
-            column = 0;
-        }
-    };
+    // 57 input bytes make one 76-character line.
+    const PER_LINE: usize = LINE / 4 * 3;
     let sextet = |n: u32, shift: u32| {
         ALPHABET
             .get(((n >> shift) & 63) as usize)
             .copied()
             .unwrap_or(b'=')
     };
-    let mut chunks = data.chunks_exact(3);
-    for c in &mut chunks {
-        let &[a, b, c] = c else { continue };
-        let n = (u32::from(a) << 16) | (u32::from(b) << 8) | u32::from(c);
-        for shift in [18, 12, 6, 0] {
-            push(out, sextet(n, shift));
+    out.reserve(data.len().div_ceil(3) * 4 + data.len().div_ceil(PER_LINE) * 2);
+    for line in data.chunks(PER_LINE) {
+        let mut groups = line.chunks_exact(3);
+        for g in &mut groups {
+            let &[a, b, c] = g else { continue };
+            let n = (u32::from(a) << 16) | (u32::from(b) << 8) | u32::from(c);
+            out.extend_from_slice(&[sextet(n, 18), sextet(n, 12), sextet(n, 6), sextet(n, 0)]);
         }
-    }
-    match *chunks.remainder() {
-        [a] => {
-            let n = u32::from(a) << 16;
-            push(out, sextet(n, 18));
-            push(out, sextet(n, 12));
-            push(out, b'=');
-            push(out, b'=');
+        match *groups.remainder() {
+            [a] => {
+                let n = u32::from(a) << 16;
+                out.extend_from_slice(&[sextet(n, 18), sextet(n, 12), b'=', b'=']);
+            }
+            [a, b] => {
+                let n = (u32::from(a) << 16) | (u32::from(b) << 8);
+                out.extend_from_slice(&[sextet(n, 18), sextet(n, 12), sextet(n, 6), b'=']);
+            }
+            _ => {}
         }
-        [a, b] => {
-            let n = (u32::from(a) << 16) | (u32::from(b) << 8);
-            push(out, sextet(n, 18));
-            push(out, sextet(n, 12));
-            push(out, sextet(n, 6));
-            push(out, b'=');
-        }
-        _ => {}
-    }
-    if column != 0 {
         out.extend_from_slice(b"\r\n");
     }
 }

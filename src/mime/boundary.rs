@@ -12,6 +12,14 @@ use memchr::memmem;
 /// The fixed start of every derived boundary.
 pub(crate) const PREFIX: &str = "----postacert-";
 
+/// A searcher for [`PREFIX`], built once (building one costs more than searching a
+/// receipt).
+pub(crate) fn prefix_finder() -> &'static memmem::Finder<'static> {
+    static FINDER: std::sync::LazyLock<memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memmem::Finder::new(PREFIX.as_bytes()));
+    &FINDER
+}
+
 /// The content the boundaries of one message must avoid.
 pub(crate) struct Boundaries<'a> {
     pieces: Vec<&'a [u8]>,
@@ -23,7 +31,7 @@ pub(crate) struct Boundaries<'a> {
 impl<'a> Boundaries<'a> {
     /// Prepares the check over `pieces`, which are concatenated in this order in the content.
     pub(crate) fn new(pieces: &[&'a [u8]]) -> Self {
-        let finder = memmem::Finder::new(PREFIX.as_bytes());
+        let finder = prefix_finder();
         Boundaries {
             suspect: pieces.iter().map(|p| finder.find(p).is_some()).collect(),
             pieces: pieces.to_vec(),

@@ -145,9 +145,20 @@ pub(crate) fn header(name: &str, value: &str) -> String {
         // (blanks between adjacent encoded words are dropped by decoders).
         let mut run = vec![w];
         i += 1;
-        while let Some(next) = words.get(i).filter(|n| !plain(n) && !n.is_empty()) {
-            run.push(next);
-            i += 1;
+        // Empty words (runs of blanks) join the run when another word to encode follows
+        // them, so that their blanks are not lost between two encoded words.
+        loop {
+            let mut j = i;
+            while words.get(j).is_some_and(|n| n.is_empty()) {
+                j += 1;
+            }
+            match words.get(j) {
+                Some(next) if !plain(next) => {
+                    run.extend(words.get(i..=j).unwrap_or_default());
+                    i = j + 1;
+                }
+                _ => break,
+            }
         }
         // The first atom shares its line with the name and cannot fold before it.
         let first_max = if atoms.is_empty() {
@@ -256,6 +267,10 @@ mod tests {
             "€ ✓ 日本語 🙂",
             &"àèìòù ".repeat(30),
             "=?not a word?=",
+            // Blanks between two words to encode travel inside the encoding.
+            "è  ¡",
+            "è   ¡ ok  à",
+            "è  ",
         ] {
             let h = header("Subject", v);
             assert!(h.split("\r\n").all(|l| l.len() <= 78), "{h}");

@@ -1,0 +1,368 @@
+//! Every workload of `BENCHMARKS.md`, ours beside OpenSSL on the same bytes in the same run.
+//!
+//! ```text
+//! cargo bench --features openssl-bench --bench workloads
+//! ```
+//!
+//! - build and sign a transport envelope around an original of 1 KB, 100 KB, 10 MB and
+//!   100 MB: ours is `TransportEnvelope::prepare` + `sign_with` (the message as built, the
+//!   original borrowed); OpenSSL's is `CMS_sign` (detached, binary) over the very entity we
+//!   sign, plus its DER: OpenSSL does not build the message, so the comparison favours it.
+//!   SHA-256 of the original alone is printed too (target at 100 MB: ours within 1.3 times);
+//! - read and verify the same envelopes: ours is `read::read` (strict: split, CMS, trust
+//!   against the test index and root, daticert, classification, cross-checks); OpenSSL's is
+//!   `openssl cms -verify -binary` with full chain verification (`SMIME_read_CMS` +
+//!   `CMS_verify`, see `common/ossl.rs`);
+//! - build and sign an acceptance receipt, and read and verify it, likewise;
+//! - parse a `daticert.xml` (strict and lenient): OpenSSL has no counterpart.
+//!
+//! Ours is given for both crypto backends; the ratio is our rate over OpenSSL's with AWS-LC
+//! (above 1 we are faster). Rates are per second, medians of repeated runs.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{budget, label, median, ossl, pki};
+use openssl::cms::{CMSOptions, CmsContentInfo};
+use openssl::pkey::PKey;
+use openssl::stack::Stack;
+use openssl::x509::X509;
+use postacert::build::{Acceptance, BuildOptions, EmittingProvider, TransportEnvelope};
+use postacert::cms::{AwsLcSigner, RsaSigner, Signer, SigningIdentity};
+use postacert::daticert::{Daticert, ParseOptions, Recipient};
+use postacert::mime::{SignedMessage, SplitOptions};
+use postacert::read::{ReadOptions, read};
+use postacert::trust::{Provider, TrustStore};
+use postacert::{Backend, PecTime};
+
+const SIZES: [usize; 4] = [1_000, 100_000, 10_000_000, 100_000_000];
+const BACKENDS: [Backend; 2] = [Backend::RustCrypto, Backend::AwsLc];
+
+fn store() -> TrustStore {
+    let mut s = TrustStore::new();
+    s.add_provider(
+        Provider::new("Alfa PEC S.p.A.")
+            .with_certificate(pki("alfa.der"))
+            .with_domain("pec.alfa.test")
+            .with_service_address("posta-certificata@pec.alfa.test"),
+    )
+    .unwrap();
+    s.add_anchor(&pki("root.der")).unwrap();
+    s
+}
+
+/// An original of about `size` bytes: headers, a line of text, a base64 attachment.
+fn original(size: usize) -> Vec<u8> {
+    let mut m = b"From: Mario Rossi <mario.rossi@pec.alfa.test>\r\n\
+To: anna.bianchi@pec.beta.test\r\n\
+Subject: Documenti\r\n\
+Date: Mon, 01 Jun 2026 09:59:58 +0200\r\n\
+Message-ID: <20260601095958.bench@client.example>\r\n\
+MIME-Version: 1.0\r\n\
+Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\n\
+Content-Type: text/plain\r\n\r\nIn allegato.\r\n--b\r\n\
+Content-Type: application/pdf; name=\"documenti.pdf\"\r\n\
+Content-Transfer-Encoding: base64\r\n\r\n"
+        .to_vec();
+    let line = b"JVBERi0xLjQKJcOkw7zDtsOfCjIgMCBvYmoKPDwvTGVuZ3RoIDMgMCBSL0ZpbHRlci9GbGF0ZURl\r\n";
+    while m.len() + line.len() + 8 < size {
+        m.extend_from_slice(line);
+    }
+    m.extend_from_slice(b"--b--\r\n");
+    m
+}
+
+struct Row {
+    workload: String,
+    size: String,
+    ours: [Duration; 2],
+    openssl: Option<Duration>,
+    note: String,
+}
+
+fn rate(d: Duration) -> String {
+    let r = 1.0 / d.as_secs_f64();
+    if r >= 100.0 {
+        format!("{r:.0}/s")
+    } else {
+        format!("{r:.2}/s")
+    }
+}
+
+fn main() {
+    let cert = pki("alfa.der");
+    let chain = vec![pki("ca1.der")];
+    let key = pki("alfa.key.der");
+    let rsa = RsaSigner::from_pkcs8_der(&key, cert.clone(), chain.clone()).unwrap();
+    let aws = AwsLcSigner::from_pkcs8_der(&key, cert.clone(), chain.clone()).unwrap();
+    let signer_for = |b: Backend| -> &dyn Signer {
+        match b {
+            Backend::RustCrypto => &rsa,
+            _ => &aws,
+        }
+    };
+    let alfa = EmittingProvider::new(
+        "Alfa PEC S.p.A.",
+        SigningIdentity::new(&cert, &chain).unwrap(),
+    )
+    .unwrap();
+    let time = PecTime::from_unix(1_780_300_800, 120).unwrap();
+    let recipients = vec![Recipient::certified("anna.bianchi@pec.beta.test")];
+    let trust = store();
+    let options_for = |b: Backend| {
+        let mut o = BuildOptions::default();
+        o.signing.cms.backend = b;
+        o
+    };
+    let read_options_for = |b: Backend| {
+        let mut o = ReadOptions::strict();
+        o.verify.cms.backend = b;
+        o.trust.backend = b;
+        o.at = Some(time);
+        o
+    };
+
+    let ossl_cert = X509::from_der(&cert).unwrap();
+    let ossl_key = PKey::private_key_from_der(&key).unwrap();
+    let mut ossl_chain = Stack::new().unwrap();
+    ossl_chain.push(X509::from_der(&chain[0]).unwrap()).unwrap();
+    let openssl_sign = |entity: &[u8]| {
+        CmsContentInfo::sign(
+            Some(&ossl_cert),
+            Some(&ossl_key),
+            Some(&ossl_chain),
+            Some(entity),
+            CMSOptions::DETACHED | CMSOptions::BINARY,
+        )
+        .unwrap()
+        .to_der()
+        .unwrap()
+    };
+    let openssl_verify = ossl::Store::new(&[&pki("root.der"), &pki("ca1.der")]);
+
+    let mut rows: Vec<Row> = Vec::new();
+    let mut sha_at_100mb = Duration::ZERO;
+    for size in SIZES {
+        let (n, t) = budget(size);
+        let data = original(size);
+        let build = |b: Backend| {
+            TransportEnvelope::new(
+                &data,
+                "mario.rossi@pec.alfa.test",
+                &recipients,
+                "opec-alfa.bench@pec.alfa.test",
+                time,
+            )
+            .prepare(&alfa, &options_for(b))
+            .unwrap()
+            .sign_with(signer_for(b))
+            .unwrap()
+        };
+        let envelope = build(Backend::AwsLc).into_vec();
+        let entity = SignedMessage::parse(&envelope, &SplitOptions::default())
+            .unwrap()
+            .signed_content()
+            .to_vec();
+        // Outside the timings: both sides accept what they will be timed on.
+        for b in BACKENDS {
+            assert!(
+                read(&envelope, &trust, &read_options_for(b))
+                    .unwrap()
+                    .is_valid()
+            );
+        }
+        assert!(openssl_verify.cms_verify(&envelope));
+
+        let ours = BACKENDS.map(|b| {
+            median(
+                || {
+                    std::hint::black_box(build(b));
+                },
+                n,
+                t,
+            )
+        });
+        let theirs = median(
+            || {
+                std::hint::black_box(openssl_sign(&entity));
+            },
+            n,
+            t,
+        );
+        let sha = median(
+            || {
+                std::hint::black_box(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, &data));
+            },
+            n,
+            t,
+        );
+        if size == 100_000_000 {
+            sha_at_100mb = sha;
+        }
+        rows.push(Row {
+            workload: "build and sign a transport envelope".into(),
+            size: label(size),
+            ours,
+            openssl: Some(theirs),
+            note: format!(
+                "SHA-256 alone {:.2} ms; ours (aws-lc) {:.2}x that",
+                sha.as_secs_f64() * 1e3,
+                ours[1].as_secs_f64() / sha.as_secs_f64()
+            ),
+        });
+
+        let ours = BACKENDS.map(|b| {
+            let o = read_options_for(b);
+            median(
+                || {
+                    std::hint::black_box(read(&envelope, &trust, &o).unwrap());
+                },
+                n,
+                t,
+            )
+        });
+        let theirs = median(
+            || {
+                std::hint::black_box(openssl_verify.cms_verify(&envelope));
+            },
+            n,
+            t,
+        );
+        rows.push(Row {
+            workload: "read and verify a transport envelope".into(),
+            size: label(size),
+            ours,
+            openssl: Some(theirs),
+            note: format!("{} bytes", envelope.len()),
+        });
+    }
+
+    // A receipt.
+    let data = original(1_000);
+    let facts = TransportEnvelope::new(
+        &data,
+        "mario.rossi@pec.alfa.test",
+        &recipients,
+        "opec-alfa.bench@pec.alfa.test",
+        time,
+    )
+    .facts()
+    .unwrap();
+    let build = |b: Backend| {
+        Acceptance::new(&facts, "opec-alfa.bench.2@pec.alfa.test", time)
+            .prepare(&alfa, &options_for(b))
+            .unwrap()
+            .sign_with(signer_for(b))
+            .unwrap()
+    };
+    let receipt = build(Backend::AwsLc).into_vec();
+    let entity = SignedMessage::parse(&receipt, &SplitOptions::default())
+        .unwrap()
+        .signed_content()
+        .to_vec();
+    assert!(openssl_verify.cms_verify(&receipt));
+    let (n, t) = (200, Duration::from_secs(2));
+    let ours = BACKENDS.map(|b| {
+        median(
+            || {
+                std::hint::black_box(build(b));
+            },
+            n,
+            t,
+        )
+    });
+    let theirs = median(
+        || {
+            std::hint::black_box(openssl_sign(&entity));
+        },
+        n,
+        t,
+    );
+    rows.push(Row {
+        workload: "build and sign an acceptance receipt".into(),
+        size: format!("{} bytes", receipt.len()),
+        ours,
+        openssl: Some(theirs),
+        note: String::new(),
+    });
+    let ours = BACKENDS.map(|b| {
+        let o = read_options_for(b);
+        median(
+            || {
+                std::hint::black_box(read(&receipt, &trust, &o).unwrap());
+            },
+            n,
+            t,
+        )
+    });
+    let theirs = median(
+        || {
+            std::hint::black_box(openssl_verify.cms_verify(&receipt));
+        },
+        n,
+        t,
+    );
+    rows.push(Row {
+        workload: "read and verify an acceptance receipt".into(),
+        size: format!("{} bytes", receipt.len()),
+        ours,
+        openssl: Some(theirs),
+        note: String::new(),
+    });
+
+    // daticert.xml.
+    let m = read(&receipt, &trust, &read_options_for(Backend::AwsLc)).unwrap();
+    let xml = m.daticert.as_ref().unwrap().to_xml().xml;
+    let parse = |o: &ParseOptions| {
+        median(
+            || {
+                std::hint::black_box(Daticert::parse(xml.as_bytes(), o).unwrap());
+            },
+            1000,
+            Duration::from_secs(1),
+        )
+    };
+    let strict = parse(&ParseOptions::strict());
+    let lenient = parse(&ParseOptions::lenient());
+    rows.push(Row {
+        workload: "parse a daticert.xml (strict; lenient in the note)".into(),
+        size: format!("{} bytes", xml.len()),
+        ours: [strict, strict],
+        openssl: None,
+        note: format!("lenient {}", rate(lenient)),
+    });
+
+    println!(
+        "| workload | size | ours, rustcrypto | ours, aws-lc | OpenSSL | ratio (aws-lc / OpenSSL) | note |"
+    );
+    println!("|---|---|---|---|---|---|---|");
+    for r in &rows {
+        let (theirs, ratio) = match r.openssl {
+            Some(o) => (
+                rate(o),
+                format!("{:.2}", o.as_secs_f64() / r.ours[1].as_secs_f64()),
+            ),
+            None => ("n/a".to_owned(), "n/a".to_owned()),
+        };
+        println!(
+            "| {} | {} | {} | {} | {} | {} | {} |",
+            r.workload,
+            r.size,
+            rate(r.ours[0]),
+            rate(r.ours[1]),
+            theirs,
+            ratio,
+            r.note
+        );
+    }
+    let envelope_100mb = rows
+        .iter()
+        .find(|r| r.workload.starts_with("build") && r.size == "100 MB")
+        .map(|r| r.ours[1])
+        .unwrap_or_default();
+    println!(
+        "\nbuild and sign at 100 MB (aws-lc) / SHA-256 alone: {:.3} (target: 1.3 or less)",
+        envelope_100mb.as_secs_f64() / sha_at_100mb.as_secs_f64()
+    );
+}
