@@ -23,6 +23,38 @@ pub fn median<F: FnMut()>(mut f: F, min_iters: usize, min_time: Duration) -> Dur
     samples[samples.len() / 2]
 }
 
+/// Runs the functions in turn, round after round, until at least `min_rounds` rounds and
+/// `min_time` have passed (at most 10,000 rounds) after one warm-up round, and returns the
+/// median time of one run of each. Interleaving gives every function the same share of
+/// whatever else the machine is doing, so that their ratios hold on a busy machine.
+pub fn interleaved(
+    fs: &mut [&mut dyn FnMut()],
+    min_rounds: usize,
+    min_time: Duration,
+) -> Vec<Duration> {
+    for f in fs.iter_mut() {
+        f();
+    }
+    let mut samples: Vec<Vec<Duration>> = fs.iter().map(|_| Vec::new()).collect();
+    let start = Instant::now();
+    let mut rounds = 0;
+    while rounds < min_rounds || (start.elapsed() < min_time && rounds < 10_000) {
+        for (f, s) in fs.iter_mut().zip(samples.iter_mut()) {
+            let t = Instant::now();
+            f();
+            s.push(t.elapsed());
+        }
+        rounds += 1;
+    }
+    samples
+        .into_iter()
+        .map(|mut s| {
+            s.sort();
+            s[s.len() / 2]
+        })
+        .collect()
+}
+
 /// Iterations and time budget by input size: small inputs repeat more.
 pub fn budget(size: usize) -> (usize, Duration) {
     if size >= 50 << 20 {

@@ -1,6 +1,7 @@
-//! The few OpenSSL calls the `openssl` crate does not expose as `openssl cms -verify` uses
-//! them (libcrypto is linked through the `openssl` crate): `SMIME_read_CMS` keeping the
-//! detached content, and `CMS_verify` with full chain verification.
+//! The few OpenSSL calls the `openssl` crate does not expose, as `openssl cms -verify` and
+//! `openssl cms -sign` use them (libcrypto is linked through the `openssl` crate):
+//! `SMIME_read_CMS` keeping the detached content, `CMS_verify` with full chain verification,
+//! and `CMS_sign` + `SMIME_write_CMS` giving the whole `multipart/signed` message.
 use std::ffi::{c_int, c_long, c_uchar, c_uint, c_void};
 use std::ptr;
 
@@ -20,9 +21,27 @@ pub struct X509 {
 pub struct X509Store {
     _opaque: [u8; 0],
 }
+#[repr(C)]
+pub struct EvpPkey {
+    _opaque: [u8; 0],
+}
+#[repr(C)]
+pub struct Stack {
+    _opaque: [u8; 0],
+}
+#[repr(C)]
+pub struct BioMethod {
+    _opaque: [u8; 0],
+}
 
 /// `CMS_BINARY`: the content is not translated (it is canonical already).
 const CMS_BINARY: c_uint = 0x80;
+/// `CMS_DETACHED`: the content is not carried inside the CMS structure.
+const CMS_DETACHED: c_uint = 0x40;
+/// `CMS_STREAM`: the signature is made while the output is written.
+const CMS_STREAM: c_uint = 0x1000;
+/// `BIO_CTRL_INFO`, the control behind the `BIO_get_mem_data` macro.
+const BIO_CTRL_INFO: c_int = 3;
 
 unsafe extern "C" {
     fn BIO_new_mem_buf(buf: *const c_void, len: c_int) -> *mut Bio;
@@ -43,6 +62,109 @@ unsafe extern "C" {
     fn d2i_X509(a: *mut *mut X509, pp: *mut *const c_uchar, length: c_long) -> *mut X509;
     fn X509_free(x509: *mut X509);
     fn ERR_clear_error();
+    fn BIO_new(method: *const BioMethod) -> *mut Bio;
+    fn BIO_s_mem() -> *const BioMethod;
+    fn BIO_ctrl(bio: *mut Bio, cmd: c_int, larg: c_long, parg: *mut c_void) -> c_long;
+    fn d2i_AutoPrivateKey(
+        a: *mut *mut EvpPkey,
+        pp: *mut *const c_uchar,
+        length: c_long,
+    ) -> *mut EvpPkey;
+    fn EVP_PKEY_free(key: *mut EvpPkey);
+    fn OPENSSL_sk_new_null() -> *mut Stack;
+    fn OPENSSL_sk_push(stack: *mut Stack, item: *const c_void) -> c_int;
+    fn OPENSSL_sk_pop_free(stack: *mut Stack, free: unsafe extern "C" fn(*mut X509));
+    fn CMS_sign(
+        cert: *mut X509,
+        key: *mut EvpPkey,
+        certs: *mut Stack,
+        data: *mut Bio,
+        flags: c_uint,
+    ) -> *mut Cms;
+    fn SMIME_write_CMS(out: *mut Bio, cms: *mut Cms, data: *mut Bio, flags: c_int) -> c_int;
+}
+
+fn x509(der: &[u8]) -> *mut X509 {
+    let mut p = der.as_ptr();
+    // SAFETY: `p` points into `der` for `der.len()` bytes.
+    let x509 = unsafe { d2i_X509(ptr::null_mut(), &mut p, der.len() as c_long) };
+    assert!(!x509.is_null(), "OpenSSL cannot parse a test certificate");
+    x509
+}
+
+/// `openssl cms -sign -binary` with a chain: a key, its certificate and the chain.
+pub struct SmimeSigner {
+    cert: *mut X509,
+    key: *mut EvpPkey,
+    chain: *mut Stack,
+}
+
+impl SmimeSigner {
+    pub fn new(cert: &[u8], key_pkcs8: &[u8], chain: &[&[u8]]) -> SmimeSigner {
+        openssl::init();
+        // SAFETY: every object is checked and owned by the signer, which frees it once.
+        unsafe {
+            let mut p = key_pkcs8.as_ptr();
+            let key = d2i_AutoPrivateKey(ptr::null_mut(), &mut p, key_pkcs8.len() as c_long);
+            assert!(!key.is_null(), "OpenSSL cannot parse the test key");
+            let stack = OPENSSL_sk_new_null();
+            assert!(!stack.is_null());
+            for der in chain {
+                assert!(OPENSSL_sk_push(stack, x509(der).cast()) > 0);
+            }
+            SmimeSigner {
+                cert: x509(cert),
+                key,
+                chain: stack,
+            }
+        }
+    }
+
+    /// The whole S/MIME message `openssl cms -sign -binary` writes for `entity`: `CMS_sign`
+    /// (detached, streaming, SHA-256, signed attributes) and `SMIME_write_CMS` (the
+    /// `multipart/signed` framing, the entity copied in and digested, the signature made and
+    /// written in base64).
+    pub fn sign(&self, entity: &[u8]) -> Vec<u8> {
+        // SAFETY: the memory BIOs read `entity`, which outlives them; every object made here
+        // is freed here; the output is copied out before its BIO is freed.
+        unsafe {
+            // As the `openssl cms -sign` command does for S/MIME output: CMS_sign leaves the
+            // signature to SMIME_write_CMS, which digests the entity while it copies it out.
+            let flags = CMS_DETACHED | CMS_BINARY | CMS_STREAM;
+            let data = BIO_new_mem_buf(entity.as_ptr().cast(), entity.len() as c_int);
+            assert!(!data.is_null());
+            let cms = CMS_sign(self.cert, self.key, self.chain, data, flags);
+            assert!(!cms.is_null(), "CMS_sign failed");
+            let out = BIO_new(BIO_s_mem());
+            assert!(!out.is_null());
+            let written = SMIME_write_CMS(out, cms, data, flags as c_int);
+            assert_eq!(written, 1, "{}", openssl::error::ErrorStack::get());
+            let mut start: *mut c_void = ptr::null_mut();
+            let len = BIO_ctrl(
+                out,
+                BIO_CTRL_INFO,
+                0,
+                (&mut start as *mut *mut c_void).cast(),
+            );
+            assert!(len > 0 && !start.is_null());
+            let message = std::slice::from_raw_parts(start.cast::<u8>(), len as usize).to_vec();
+            BIO_free(out);
+            BIO_free(data);
+            CMS_ContentInfo_free(cms);
+            message
+        }
+    }
+}
+
+impl Drop for SmimeSigner {
+    fn drop(&mut self) {
+        // SAFETY: made in `new` and freed once.
+        unsafe {
+            X509_free(self.cert);
+            EVP_PKEY_free(self.key);
+            OPENSSL_sk_pop_free(self.chain, X509_free);
+        }
+    }
 }
 
 /// An `X509_STORE` of trusted certificates.
