@@ -801,6 +801,10 @@ mod tests {
     }
 
     #[test]
+    #[cfg_attr(
+        miri,
+        ignore = "64 KiB inputs scanned a dozen times take Miri more than a minute each"
+    )]
     fn the_scan_finds_bare_line_ends_and_the_boundary_prefix_across_chunks() {
         assert_eq!(scan(&[b"a\r\nb\r\n"]).bare, None);
         assert_eq!(

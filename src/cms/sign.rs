@@ -412,17 +412,14 @@ mod tests {
     use cms::content_info::ContentInfo;
     use cms::signed_data::{SignedData, SignerInfos};
 
-    fn pki(file: &str) -> Vec<u8> {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/fixtures/pki")
-            .join(file);
-        std::fs::read(path).unwrap()
-    }
+    // Compiled in, so that the test reads no file (and runs under Miri's isolation).
+    const ALFA: &[u8] = include_bytes!("../../tests/fixtures/pki/alfa.der");
+    const CA1: &[u8] = include_bytes!("../../tests/fixtures/pki/ca1.der");
 
     /// The spliced encoding equals the encoding of the whole structure by the `cms` types.
     #[test]
     fn spliced_output_is_the_cms_encoding() {
-        let identity = SigningIdentity::new(&pki("alfa.der"), &[pki("ca1.der")]).unwrap();
+        let identity = SigningIdentity::new(ALFA, &[CA1.to_vec()]).unwrap();
         let time = PecTime::from_parts(2026, 6, 1, 10, 0, 0, 120).unwrap();
         let pending = identity
             .prepare(b"content", time, &SignOptions::default())
@@ -444,8 +441,8 @@ mod tests {
         };
         let spliced = content_info(&identity.0.signed_data_head, &signer_info.to_der().unwrap());
         let certificates = vec![
-            CertificateChoices::Certificate(Certificate::from_der(&pki("alfa.der")).unwrap()),
-            CertificateChoices::Certificate(Certificate::from_der(&pki("ca1.der")).unwrap()),
+            CertificateChoices::Certificate(Certificate::from_der(ALFA).unwrap()),
+            CertificateChoices::Certificate(Certificate::from_der(CA1).unwrap()),
         ];
         let whole = ContentInfo {
             content_type: rfc5911::ID_SIGNED_DATA,
