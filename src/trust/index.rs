@@ -474,6 +474,24 @@ mod tests {
         let e = parse("dn: providerName=X,o=postacert\nobjectClass: provider\nproviderName: X\n")
             .unwrap_err();
         assert!(e.to_string().contains("mailReceipt"), "{e}");
+        // Present but blank: a provider without a name or with an empty domain would enter
+        // the trust store as one (the `ldif` fuzz target checks that this never happens).
+        let entry = |name: &str, domain: &str| {
+            format!(
+                "dn: providerName=X,o=postacert\nobjectClass: provider\nproviderName: {name}\n\
+                 mailReceipt: posta-certificata@pec.x.test\nmanagedDomains: {domain}\n"
+            )
+        };
+        for (text, line, what) in [
+            (entry(" ", "pec.x.test"), 3, "providerName is empty"),
+            (entry("X", " "), 5, "managedDomains is empty"),
+        ] {
+            let e = parse(&text).unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::MalformedIndex, "{text:?}: {e}");
+            let shown = e.to_string();
+            assert!(shown.contains(&format!("line {line}:")), "{shown}");
+            assert!(shown.contains(what), "{shown}");
+        }
     }
 
     #[test]
