@@ -242,16 +242,13 @@ impl Signer for AwsLcSigner {
 
     fn sign(&self, request: &SignRequest<'_>) -> Result<Vec<u8>, SignerError> {
         let mut signature = vec![0u8; self.key.public_modulus_len()];
-        // aws-lc-rs requires a random source for RSA signing and documents that it ignores
-        // it ("Our implementation ignores the SecureRandom parameter"): AWS-LC blinds with
-        // its own generator and PKCS #1 v1.5 output is deterministic. No randomness from this
-        // object reaches the output.
-        let unused_rng = aws_lc_rs::rand::SystemRandom::new();
+        // Signing the digest takes no random source at all (`sign` would ask for one and
+        // ignore it): PKCS #1 v1.5 is deterministic, and AWS-LC blinds with its own state.
+        let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, request.message);
         self.key
-            .sign(
+            .sign_digest(
                 &aws_lc_rs::signature::RSA_PKCS1_SHA256,
-                &unused_rng,
-                request.message,
+                &digest,
                 &mut signature,
             )
             .map_err(|e| SignerError::with_source("AWS-LC RSA signing failed", e))?;
