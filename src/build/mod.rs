@@ -515,6 +515,24 @@ pub(crate) struct Content<'a, 'o> {
     pub seed: &'a [u8],
 }
 
+impl<'a> Content<'a, '_> {
+    /// The content of a receipt or notice: text and `daticert.xml`, no original; the
+    /// message's own id seeds its boundaries.
+    pub(crate) fn without_original(
+        text: TextFacts<'a>,
+        daticert: Daticert,
+        message_id: &'a str,
+    ) -> Self {
+        Content {
+            text,
+            daticert: Some(daticert),
+            original: Vec::new(),
+            original_field: "original",
+            seed: message_id.as_bytes(),
+        }
+    }
+}
+
 /// Writes the signed entity and prepares the signature.
 pub(crate) fn assemble<'o>(
     head: &[u8],

@@ -90,13 +90,7 @@ impl Notice<'_> {
         };
         super::assemble(
             &head,
-            Content {
-                text,
-                daticert: Some(daticert),
-                original: Vec::new(),
-                original_field: "original",
-                seed: self.message_id.as_bytes(),
-            },
+            Content::without_original(text, daticert, self.message_id),
             emitter,
             self.time,
             options,

@@ -86,13 +86,7 @@ impl<'a> Acceptance<'a> {
         };
         super::assemble(
             &head,
-            Content {
-                text,
-                daticert: Some(daticert),
-                original: Vec::new(),
-                original_field: "original",
-                seed: self.message_id.as_bytes(),
-            },
+            Content::without_original(text, daticert, self.message_id),
             emitter,
             self.time,
             options,
@@ -190,13 +184,7 @@ impl<'a> TakingInCharge<'a> {
         };
         super::assemble(
             &head,
-            Content {
-                text,
-                daticert: Some(daticert),
-                original: Vec::new(),
-                original_field: "original",
-                seed: self.message_id.as_bytes(),
-            },
+            Content::without_original(text, daticert, self.message_id),
             emitter,
             self.time,
             options,
