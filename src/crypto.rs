@@ -286,7 +286,7 @@ impl RsaPublicKey {
     }
 
     /// The PKCS #1 `RSAPublicKey` DER.
-    #[cfg(feature = "aws-lc")]
+    #[cfg(any(feature = "rsa-signer", feature = "aws-lc"))]
     pub(crate) fn pkcs1_der(&self) -> &[u8] {
         &self.der
     }

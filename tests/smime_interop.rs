@@ -456,31 +456,34 @@ fn finish_refuses_a_signature_from_another_key() {
     );
 }
 
-/// The AWS-LC signer is trusted to check its own signatures, so it must refuse, when it is
-/// made, a key that is not its certificate's.
-#[cfg(feature = "aws-lc")]
+/// The software signers are trusted to check their own signatures, so each must refuse, when
+/// it is made, a key that is not its certificate's.
+#[cfg(any(feature = "rsa-signer", feature = "aws-lc"))]
 #[test]
-fn aws_lc_signer_refuses_a_key_that_is_not_its_certificates() {
-    let made = postacert::cms::AwsLcSigner::from_pkcs8_der(
-        &pki("beta.key.der"),
-        pki("alfa.der"),
-        vec![pki("ca1.der")],
-    );
-    let Err(err) = made else {
-        panic!("beta's key was accepted with alfa's certificate")
-    };
-    assert_eq!(err.kind(), ErrorKind::InvalidInput);
-    assert!(
-        err.to_string().contains("not the key of the certificate"),
-        "{err}"
-    );
-    let good = postacert::cms::AwsLcSigner::from_pkcs8_der(
-        &pki("alfa.key.der"),
-        pki("alfa.der"),
-        vec![pki("ca1.der")],
-    )
-    .unwrap();
-    assert!(postacert::cms::Signer::checks_own_signatures(&good));
+fn software_signers_refuse_a_key_that_is_not_their_certificates() {
+    type Make = fn(&[u8], Vec<u8>, Vec<Vec<u8>>) -> Result<Box<dyn Signer>, postacert::Error>;
+    let makers: Vec<(&str, Make)> = vec![
+        #[cfg(feature = "rsa-signer")]
+        ("rsa", |k, c, ch| {
+            postacert::cms::RsaSigner::from_pkcs8_der(k, c, ch).map(|s| Box::new(s) as _)
+        }),
+        #[cfg(feature = "aws-lc")]
+        ("aws-lc", |k, c, ch| {
+            postacert::cms::AwsLcSigner::from_pkcs8_der(k, c, ch).map(|s| Box::new(s) as _)
+        }),
+    ];
+    for (name, make) in makers {
+        let Err(err) = make(&pki("beta.key.der"), pki("alfa.der"), vec![pki("ca1.der")]) else {
+            panic!("{name}: beta's key was accepted with alfa's certificate")
+        };
+        assert_eq!(err.kind(), ErrorKind::InvalidInput, "{name}");
+        assert!(
+            err.to_string().contains("not the key of the certificate"),
+            "{name}: {err}"
+        );
+        let good = make(&pki("alfa.key.der"), pki("alfa.der"), vec![pki("ca1.der")]).unwrap();
+        assert!(good.checks_own_signatures(), "{name}");
+    }
 }
 
 /// A signer whose device fails: the error keeps the device's own error as its source.

@@ -344,9 +344,10 @@ impl PendingSignature {
     /// the certificate this signature was prepared with.
     ///
     /// A signer that [checks its own signatures](Signer::checks_own_signatures) (the crate's
-    /// [`AwsLcSigner`](crate::cms::AwsLcSigner): its key was matched with its certificate
-    /// when it was made, and AWS-LC verifies every private-key result against fault attacks)
-    /// is not checked a second time.
+    /// [`AwsLcSigner`](crate::cms::AwsLcSigner) and [`RsaSigner`](crate::cms::RsaSigner):
+    /// each key was matched with its certificate when the signer was made, and AWS-LC and the
+    /// `rsa` crate verify every private-key result against fault attacks) is not checked a
+    /// second time.
     pub fn sign_with(self, signer: &dyn Signer) -> Result<Vec<u8>, Error> {
         if signer.algorithm() != SignatureAlgorithm::RsaPkcs1Sha256 {
             return Err(invalid(

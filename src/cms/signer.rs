@@ -53,9 +53,10 @@ pub trait Signer: Send + Sync {
     /// [`certificate`](Self::certificate)'s key, so that
     /// [`PendingSignature::sign_with`](crate::cms::PendingSignature::sign_with) need not check
     /// it again: the key was proven to match the certificate when the signer was made, and
-    /// the implementation verifies each private-key result (AWS-LC does, against fault
-    /// attacks). Default `false`, the right answer for any signer the crate cannot vouch for
-    /// (an HSM, a remote service); [`AwsLcSigner`] says `true`.
+    /// the implementation verifies each private-key result against fault attacks (AWS-LC and
+    /// the `rsa` crate both do). Default `false`, the right answer for any signer the crate
+    /// cannot vouch for (an HSM, a remote service); [`AwsLcSigner`] and
+    /// [`RsaSigner`](super::RsaSigner) say `true`.
     fn checks_own_signatures(&self) -> bool {
         false
     }
@@ -141,6 +142,18 @@ impl RsaSigner {
                 format!("key: not a PKCS #8 RSA private key: {e}"),
             )
         })?;
+        // The key must be the certificate's: then the check the `rsa` crate makes of every
+        // signature (it raises the result to the public exponent and compares, against faults
+        // in the CRT computation) is a check against the certificate, and `sign_with` need not
+        // repeat it.
+        use rsa::pkcs1::EncodeRsaPublicKey as _;
+        let public = key.to_public_key().to_pkcs1_der().map_err(|e| {
+            crate::Error::new(
+                crate::ErrorKind::InvalidInput,
+                format!("key: its public part does not encode: {e}"),
+            )
+        })?;
+        key_is_the_certificates(public.as_bytes(), &certificate)?;
         Ok(RsaSigner {
             key,
             certificate,
@@ -168,6 +181,34 @@ impl Signer for RsaSigner {
             .sign(rsa::Pkcs1v15Sign::new_unprefixed(), request.digest_info)
             .map_err(|e| SignerError::with_source("RSA signing failed", e))
     }
+
+    fn checks_own_signatures(&self) -> bool {
+        true
+    }
+}
+
+/// Refuses a software key whose public part (PKCS #1 `RSAPublicKey` DER) is not the one in
+/// `certificate`: a software signer vouches for its own signatures only once this holds.
+#[cfg(any(feature = "rsa-signer", feature = "aws-lc"))]
+fn key_is_the_certificates(
+    public_pkcs1_der: &[u8],
+    certificate: &[u8],
+) -> Result<(), crate::Error> {
+    let public = crate::x509::Cert::from_der(certificate)
+        .and_then(|c| c.public_key())
+        .map_err(|e| {
+            crate::Error::new(
+                crate::ErrorKind::InvalidInput,
+                format!("certificate: {}", e.message()),
+            )
+        })?;
+    if public_pkcs1_der != public.pkcs1_der() {
+        return Err(crate::Error::new(
+            crate::ErrorKind::InvalidInput,
+            "key: it is not the key of the certificate",
+        ));
+    }
+    Ok(())
 }
 
 #[cfg(feature = "rsa-signer")]
@@ -204,20 +245,7 @@ impl AwsLcSigner {
         // The key must be the certificate's: then every signature AWS-LC makes (and checks
         // itself) verifies with the certificate, and `sign_with` need not check it again.
         use aws_lc_rs::signature::KeyPair as _;
-        let public = crate::x509::Cert::from_der(&certificate)
-            .and_then(|c| c.public_key())
-            .map_err(|e| {
-                crate::Error::new(
-                    crate::ErrorKind::InvalidInput,
-                    format!("certificate: {}", e.message()),
-                )
-            })?;
-        if key.public_key().as_ref() != public.pkcs1_der() {
-            return Err(crate::Error::new(
-                crate::ErrorKind::InvalidInput,
-                "key: it is not the key of the certificate",
-            ));
-        }
+        key_is_the_certificates(key.public_key().as_ref(), &certificate)?;
         Ok(AwsLcSigner {
             key,
             certificate,
