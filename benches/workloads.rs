@@ -148,6 +148,29 @@ fn main() {
         .unwrap()
     };
     let openssl_verify = ossl::Store::new(&[&pki("root.der"), &pki("ca1.der")]);
+    // Reading one message: ours with each backend and OpenSSL's, interleaved.
+    let time_read = |message: &[u8], n: usize, t: Duration| {
+        let (rc, aws) = (
+            read_options_for(Backend::RustCrypto),
+            read_options_for(Backend::AwsLc),
+        );
+        let times = interleaved(
+            &mut [
+                &mut || {
+                    std::hint::black_box(read(message, &trust, &rc).unwrap());
+                },
+                &mut || {
+                    std::hint::black_box(read(message, &trust, &aws).unwrap());
+                },
+                &mut || {
+                    std::hint::black_box(openssl_verify.cms_verify(message));
+                },
+            ],
+            n,
+            t,
+        );
+        ([times[0], times[1]], times[2])
+    };
 
     let mut rows: Vec<Row> = Vec::new();
     let mut sha_at_100mb = Duration::ZERO;
@@ -227,26 +250,7 @@ fn main() {
             ),
         });
 
-        let (rc, aws) = (
-            read_options_for(Backend::RustCrypto),
-            read_options_for(Backend::AwsLc),
-        );
-        let times = interleaved(
-            &mut [
-                &mut || {
-                    std::hint::black_box(read(&envelope, &trust, &rc).unwrap());
-                },
-                &mut || {
-                    std::hint::black_box(read(&envelope, &trust, &aws).unwrap());
-                },
-                &mut || {
-                    std::hint::black_box(openssl_verify.cms_verify(&envelope));
-                },
-            ],
-            n,
-            t,
-        );
-        let (ours, theirs) = ([times[0], times[1]], times[2]);
+        let (ours, theirs) = time_read(&envelope, n, t);
         rows.push(Row {
             workload: "read and verify a transport envelope".into(),
             size: label(size),
@@ -311,26 +315,7 @@ fn main() {
             cms_only.as_secs_f64() / ours[1].as_secs_f64()
         ),
     });
-    let (rc, aws) = (
-        read_options_for(Backend::RustCrypto),
-        read_options_for(Backend::AwsLc),
-    );
-    let times = interleaved(
-        &mut [
-            &mut || {
-                std::hint::black_box(read(&receipt, &trust, &rc).unwrap());
-            },
-            &mut || {
-                std::hint::black_box(read(&receipt, &trust, &aws).unwrap());
-            },
-            &mut || {
-                std::hint::black_box(openssl_verify.cms_verify(&receipt));
-            },
-        ],
-        n,
-        t,
-    );
-    let (ours, theirs) = ([times[0], times[1]], times[2]);
+    let (ours, theirs) = time_read(&receipt, n, t);
     rows.push(Row {
         workload: "read and verify an acceptance receipt".into(),
         size: format!("{} bytes", receipt.len()),
