@@ -20,11 +20,11 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use common::{median, pki};
-use postacert::build::{BuildOptions, EmittingProvider, TransportEnvelope};
-use postacert::cms::{SignRequest, SignatureAlgorithm, Signer, SignerError, SigningIdentity};
-use postacert::daticert::Recipient;
-use postacert::smime::WireMessage;
-use postacert::{Backend, PecTime};
+use pecmail::build::{BuildOptions, EmittingProvider, TransportEnvelope};
+use pecmail::cms::{SignRequest, SignatureAlgorithm, Signer, SignerError, SigningIdentity};
+use pecmail::daticert::Recipient;
+use pecmail::smime::WireMessage;
+use pecmail::{Backend, PecTime};
 
 /// Counts live heap bytes and their peak.
 struct Counting;

@@ -11,9 +11,9 @@ mod common;
 use std::time::Duration;
 
 use common::median;
-use postacert::daticert::{Daticert, ParseOptions};
-use postacert::read::{ReadOptions, read};
-use postacert::trust::{IndexOptions, ProviderIndex, TrustStore};
+use pecmail::daticert::{Daticert, ParseOptions};
+use pecmail::read::{ReadOptions, read};
+use pecmail::trust::{IndexOptions, ProviderIndex, TrustStore};
 
 /// A workload: its name, the input of size `n`, and what it runs.
 struct Workload {
@@ -97,9 +97,9 @@ fn cms_set(n: usize) -> Vec<u8> {
 }
 
 fn verify_cms(p7s: &[u8]) {
-    let mut o = postacert::cms::VerifyOptions::default();
+    let mut o = pecmail::cms::VerifyOptions::default();
     o.max_signature_size = usize::MAX;
-    let _ = std::hint::black_box(postacert::cms::verify_detached(b"x", p7s, &o));
+    let _ = std::hint::black_box(pecmail::cms::verify_detached(b"x", p7s, &o));
 }
 
 fn xml_elements(n: usize) -> Vec<u8> {

@@ -9,7 +9,7 @@
 //! cargo bench --features openssl-bench --bench read
 //! ```
 //!
-//! - ours: [`postacert::read::read`] with [`ReadOptions::strict`] (strict split, CMS
+//! - ours: [`pecmail::read::read`] with [`ReadOptions::strict`] (strict split, CMS
 //!   verification, trust assessment of the signer against a store of the two test providers
 //!   and the test root, `daticert.xml`, classification, cross-checks), once with the
 //!   RustCrypto backend and once with AWS-LC (both the CMS and the trust backend), `at` set to
@@ -35,12 +35,12 @@ mod common;
 use std::time::Duration;
 
 use common::{median, ossl, pki};
-use postacert::build::{Acceptance, BuildOptions, EmittingProvider, TransportEnvelope};
-use postacert::cms::{AwsLcSigner, SigningIdentity};
-use postacert::daticert::Recipient;
-use postacert::read::{ReadOptions, read};
-use postacert::trust::{Provider, TrustStore};
-use postacert::{Backend, PecTime};
+use pecmail::build::{Acceptance, BuildOptions, EmittingProvider, TransportEnvelope};
+use pecmail::cms::{AwsLcSigner, SigningIdentity};
+use pecmail::daticert::Recipient;
+use pecmail::read::{ReadOptions, read};
+use pecmail::trust::{Provider, TrustStore};
+use pecmail::{Backend, PecTime};
 
 /// Both test providers, as the provider index describes them, and the test root (as the
 /// tests' `messages::store()`).

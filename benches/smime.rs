@@ -30,11 +30,11 @@ use openssl::pkey::PKey;
 use openssl::stack::Stack;
 use openssl::x509::X509;
 use openssl::x509::store::X509StoreBuilder;
-use postacert::cms::{
+use pecmail::cms::{
     self, AwsLcSigner, RsaSigner, SignOptions, Signer, SigningIdentity, VerifyOptions,
 };
-use postacert::smime::{self, MessageSignOptions, MessageVerifyOptions};
-use postacert::{Backend, PecTime};
+use pecmail::smime::{self, MessageSignOptions, MessageVerifyOptions};
+use pecmail::{Backend, PecTime};
 
 const SIZES: [usize; 4] = [1_000, 100_000, 10_000_000, 100_000_000];
 

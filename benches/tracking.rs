@@ -13,9 +13,9 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
-use postacert::PecTime;
-use postacert::daticert::Recipient;
-use postacert::rules::{Tracker, TrackingEvent, TrackingPolicy};
+use pecmail::PecTime;
+use pecmail::daticert::Recipient;
+use pecmail::rules::{Tracker, TrackingEvent, TrackingPolicy};
 
 struct Counting;
 

@@ -11,8 +11,8 @@
 
 use std::process::ExitCode;
 
-use postacert::Daticert;
-use postacert::daticert::ParseOptions;
+use pecmail::Daticert;
+use pecmail::daticert::ParseOptions;
 
 fn main() -> ExitCode {
     let mut options = ParseOptions::lenient();

@@ -18,7 +18,7 @@
 //! 4. Mario writes to Giulia at Beta, whose incoming point never answers: Alfa's delivery
 //!    tracker sends Mario the 12 h notice, then the 24 h one.
 //!
-//! The decisions are the crate's provider rules ([`postacert::rules`]): the access point's
+//! The decisions are the crate's provider rules ([`pecmail::rules`]): the access point's
 //! checks, the incoming point's decision, the receipt fan-out, the tracker.
 //!
 //! `--out DIR` also writes every message as a `.eml` file. The process fails if any message
@@ -26,18 +26,18 @@
 
 use std::path::PathBuf;
 
-use postacert::PecTime;
-use postacert::build::{
+use pecmail::PecTime;
+use pecmail::build::{
     Acceptance, BuildOptions, DeliveryTimeout, EmittingProvider, MessageKind, OriginalFacts,
     TakingInCharge, Timeout, TransportEnvelope,
 };
-use postacert::cms::{Signer, SigningIdentity};
-use postacert::read::{ReadOptions, read};
-use postacert::rules::{
+use pecmail::cms::{Signer, SigningIdentity};
+use pecmail::read::{ReadOptions, read};
+use pecmail::rules::{
     IncomingDecision, IncomingPolicy, RecipientOutcome, Submission, SubmissionDecision,
     SubmissionPolicy, Tracker, TrackingPolicy, check_submission, decide_incoming, plan_receipts,
 };
-use postacert::trust::{Provider, TrustStore};
+use pecmail::trust::{Provider, TrustStore};
 
 /// The test PKI beside the crate (test keys only).
 fn pki(file: &str) -> Vec<u8> {
@@ -68,8 +68,8 @@ impl SoftKey {
 }
 
 impl Signer for SoftKey {
-    fn algorithm(&self) -> postacert::cms::SignatureAlgorithm {
-        postacert::cms::SignatureAlgorithm::RsaPkcs1Sha256
+    fn algorithm(&self) -> pecmail::cms::SignatureAlgorithm {
+        pecmail::cms::SignatureAlgorithm::RsaPkcs1Sha256
     }
     fn certificate(&self) -> &[u8] {
         &self.certificate
@@ -79,11 +79,11 @@ impl Signer for SoftKey {
     }
     fn sign(
         &self,
-        request: &postacert::cms::SignRequest<'_>,
-    ) -> Result<Vec<u8>, postacert::cms::SignerError> {
+        request: &pecmail::cms::SignRequest<'_>,
+    ) -> Result<Vec<u8>, pecmail::cms::SignerError> {
         self.key
             .sign(rsa::Pkcs1v15Sign::new_unprefixed(), request.digest_info)
-            .map_err(|e| postacert::cms::SignerError::with_source("software RSA", e))
+            .map_err(|e| pecmail::cms::SignerError::with_source("software RSA", e))
     }
 }
 
@@ -167,7 +167,7 @@ fn run() -> Result<(), String> {
             }
         }
     }
-    let e = |err: postacert::Error| err.to_string();
+    let e = |err: pecmail::Error| err.to_string();
 
     // The two providers, as the provider index would describe them.
     let (alfa_key, beta_key) = (SoftKey::load("alfa"), SoftKey::load("beta"));

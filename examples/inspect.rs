@@ -29,9 +29,9 @@ use std::io::Write as _;
 use std::path::Path;
 use std::process::ExitCode;
 
-use postacert::PecTime;
-use postacert::read::{PecMessage, ReadOptions, read};
-use postacert::trust::{IndexOptions, Provider, ProviderIndex, TrustStore};
+use pecmail::PecTime;
+use pecmail::read::{PecMessage, ReadOptions, read};
+use pecmail::trust::{IndexOptions, Provider, ProviderIndex, TrustStore};
 
 const USAGE: &str = "usage: inspect [--json] [--index FILE]... [--trust FILE]... \
 [--anchor FILE]... [--at RFC3339] [--lenient] FILE...";
@@ -270,7 +270,7 @@ fn base64(text: &str) -> Option<Vec<u8>> {
 /// The subject organisation (`O`) of a certificate. `None` when it does not decode or has
 /// no `O`.
 fn organisation(der: &[u8]) -> Option<String> {
-    let info = postacert::CertificateInfo::from_der(der).ok()?;
+    let info = pecmail::CertificateInfo::from_der(der).ok()?;
     rdn_value(&info.subject, &["O", "2.5.4.10"])
 }
 

@@ -5,7 +5,7 @@
 //!
 //! eval "$(bash scripts/softhsm-setup.sh)"   # or step by step: a token with the Alfa key
 //! SOFTHSM2_CONF="$SOFTHSM2_CONF" cargo run --example pkcs11 -- \
-//!     --module "$PKCS11_MODULE" --pin "$PKCS11_PIN" [--token postacert] [--label alfa] [--out DIR]
+//!     --module "$PKCS11_MODULE" --pin "$PKCS11_PIN" [--token pecmail] [--label alfa] [--out DIR]
 //! ```
 //!
 //! Providers sign with an HSM, so the crate never holds a key: it hands a
@@ -24,12 +24,12 @@
 //! 1. signs the same request with both mechanisms and checks that the signatures are the
 //!    same bytes (PKCS #1 v1.5 is deterministic);
 //! 2. builds a transport envelope with each mechanism (different PEC identifiers), reads each
-//!    back through the crate's verifying reader ([`postacert::read::read`], strict, with a
+//!    back through the crate's verifying reader ([`pecmail::read::read`], strict, with a
 //!    trust store of Alfa and the test root), and requires a valid transport envelope;
 //! 3. with `--out DIR`, writes `envelope-hash-and-sign.eml` and `envelope-raw-rsa.eml`, which
 //!    `scripts/pkcs11-check.sh` verifies again with `openssl cms -verify`.
 //!
-//! The token is a SoftHSM2 one made by `scripts/softhsm-setup.sh` (label `postacert`, TEST-ONLY
+//! The token is a SoftHSM2 one made by `scripts/softhsm-setup.sh` (label `pecmail`, TEST-ONLY
 //! PINs, the Alfa key of `tests/fixtures/pki` imported under label `alfa`, id `01`). The
 //! certificate and its chain are read from `tests/fixtures/pki` (`<label>.der`, `ca1.der`);
 //! a production signer would read the certificate object stored beside the key instead, and
@@ -44,12 +44,12 @@ use cryptoki::mechanism::{Mechanism as CkMechanism, MechanismType};
 use cryptoki::object::{Attribute, KeyType, ObjectClass, ObjectHandle};
 use cryptoki::session::{Session, UserType};
 use cryptoki::types::AuthPin;
-use postacert::PecTime;
-use postacert::build::{BuildOptions, EmittingProvider, MessageKind, TransportEnvelope};
-use postacert::cms::{SignRequest, SignatureAlgorithm, Signer, SignerError, SigningIdentity};
-use postacert::daticert::Recipient;
-use postacert::read::{ReadOptions, read};
-use postacert::trust::{Provider, TrustStore};
+use pecmail::PecTime;
+use pecmail::build::{BuildOptions, EmittingProvider, MessageKind, TransportEnvelope};
+use pecmail::cms::{SignRequest, SignatureAlgorithm, Signer, SignerError, SigningIdentity};
+use pecmail::daticert::Recipient;
+use pecmail::read::{ReadOptions, read};
+use pecmail::trust::{Provider, TrustStore};
 
 /// How the token is asked to sign.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -251,7 +251,7 @@ const USAGE: &str =
 
 fn parse_args() -> Result<Args, String> {
     let (mut module, mut pin, mut out) = (None, None, None);
-    let (mut token, mut label) = ("postacert".to_string(), "alfa".to_string());
+    let (mut token, mut label) = ("pecmail".to_string(), "alfa".to_string());
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         let mut value = || args.next().ok_or(format!("{arg} needs a value; {USAGE}"));
@@ -305,7 +305,7 @@ fn run() -> Result<(), String> {
     if let Some(dir) = &args.out {
         std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     }
-    let e = |err: postacert::Error| chain(&err);
+    let e = |err: pecmail::Error| chain(&err);
     let se = |err: SignerError| chain(&err);
 
     let pkcs11 = Pkcs11::new(&args.module)

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The C API, end to end: checks that include/postacert.h is what cbindgen generates from
+# The C API, end to end: checks that include/pecmail.h is what cbindgen generates from
 # src/ffi, that it compiles with -Wall -Wextra -Werror -std=c99, builds the static library
 # (feature `ffi`), builds examples/c/exchange.c against it with gcc and OpenSSL's libcrypto
 # (the example's signer), runs it, and runs it again under valgrind (no error, no leak).
@@ -32,21 +32,21 @@ out=target/c-example
 mkdir -p "$out"
 
 say "header: regenerating with cbindgen and comparing"
-cbindgen --quiet --config cbindgen.toml --crate postacert --output "$out/postacert.h"
-if ! diff -u include/postacert.h "$out/postacert.h"; then
-  say "include/postacert.h is out of date: run"
-  say "  cbindgen --config cbindgen.toml --crate postacert --output include/postacert.h"
+cbindgen --quiet --config cbindgen.toml --crate pecmail --output "$out/pecmail.h"
+if ! diff -u include/pecmail.h "$out/pecmail.h"; then
+  say "include/pecmail.h is out of date: run"
+  say "  cbindgen --config cbindgen.toml --crate pecmail --output include/pecmail.h"
   exit 1
 fi
 
 say "header: compiling with -Wall -Wextra -Werror -std=c99 (and as C++)"
-printf '#include "postacert.h"\nint main(void) { return POSTACERT_OK; }\n' > "$out/header.c"
+printf '#include "pecmail.h"\nint main(void) { return PECMAIL_OK; }\n' > "$out/header.c"
 gcc -std=c99 -Wall -Wextra -Werror -pedantic -Iinclude "$out/header.c" -o "$out/header-check"
 g++ -std=c++11 -Wall -Wextra -Werror -Iinclude -x c++ "$out/header.c" -o "$out/header-check-cpp"
 
 say "library: cargo build --features ffi"
 cargo build --quiet --features ffi --lib
-lib=target/debug/libpostacert.a
+lib=target/debug/libpecmail.a
 
 say "example: gcc examples/c/exchange.c"
 gcc -std=c99 -Wall -Wextra -Werror -g -Iinclude examples/c/exchange.c "$lib" \

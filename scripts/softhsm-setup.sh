@@ -8,7 +8,7 @@
 # system token directory is never used and nothing is exported. Re-running wipes DIR and
 # makes it anew (DIR must be empty, missing, or made by this script).
 #
-# The token: label `postacert`, user PIN 123456, SO PIN 12345678. TEST-ONLY PINs for a
+# The token: label `pecmail`, user PIN 123456, SO PIN 12345678. TEST-ONLY PINs for a
 # throwaway token, like the key it holds: tests/fixtures/pki/alfa.key is public and protects
 # nothing. The key is imported with label `alfa`, id 01.
 #
@@ -17,17 +17,17 @@
 #                                     environment of the process that loads the module)
 #   PKCS11_MODULE=...                 the SoftHSM2 PKCS #11 module (override with
 #                                     SOFTHSM2_MODULE=/path/to/libsofthsm2.so)
-#   PKCS11_TOKEN=postacert  PKCS11_PIN=123456  PKCS11_KEY_LABEL=alfa
+#   PKCS11_TOKEN=pecmail  PKCS11_PIN=123456  PKCS11_KEY_LABEL=alfa
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
-token_label=postacert
+token_label=pecmail
 user_pin=123456      # TEST ONLY
 so_pin=12345678      # TEST ONLY
 key_label=alfa
 key_id=01
 key="$repo/tests/fixtures/pki/alfa.key"
-marker=.postacert-softhsm
+marker=.pecmail-softhsm
 
 log() { printf 'softhsm-setup: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }

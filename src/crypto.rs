@@ -352,7 +352,7 @@ mod tests {
 
     #[test]
     fn backends_agree_on_digests() {
-        let data = b"postacert";
+        let data = b"pecmail";
         for alg in [
             DigestAlgorithm::Sha1,
             DigestAlgorithm::Sha256,

@@ -1,4 +1,4 @@
-//! # postacert
+//! # pecmail
 //!
 //! Build and verify Italian certified e-mail: PEC, *Posta Elettronica Certificata*, the
 //! protocol of the technical rules annexed to DM 2 November 2005 (English rendering:
@@ -19,7 +19,7 @@
 //! | struttura MIME | the strict split and its options | [`mime::SignedMessage`] |
 //! | Indice dei gestori, CA AgID (spec 6.2, 8) | which signers are providers; the index as LDIF | [`trust::TrustStore`], [`trust::ProviderIndex`] |
 //! | regole dei punti di accesso, ricezione e consegna; avvisi 12 h / 24 h (spec 3.6, 3.9, 6) | what a provider decides | [`rules`]: [`rules::check_submission`], [`rules::decide_incoming`], [`rules::plan_receipts`], [`rules::Tracker`] |
-//! | API C (feature `ffi`) | read, verify and build from C, sign through a callback | `ffi` module, header `include/postacert.h` |
+//! | API C (feature `ffi`) | read, verify and build from C, sign through a callback | `ffi` module, header `include/pecmail.h` |
 //! | errori, diagnostica | what stops an operation; what was tolerated or noticed | [`Error`], [`ErrorKind`], [`Diagnostic`], [`DiagnosticCode`] |
 //!
 //!
@@ -54,8 +54,8 @@
 //! ## Example: read a `daticert.xml`
 //!
 //! ```
-//! use postacert::daticert::{Daticert, DaticertKind, ParseOptions};
-//! use postacert::DiagnosticCode;
+//! use pecmail::daticert::{Daticert, DaticertKind, ParseOptions};
+//! use pecmail::DiagnosticCode;
 //!
 //! // Register.it copied a control character from the subject into <oggetto>: not
 //! // well-formed XML, so strict mode refuses it and lenient mode reads it and says so.

@@ -18,7 +18,7 @@ use crate::error::{Error, ErrorKind};
 /// instant written with another offset prints differently, so it is a different value.
 ///
 /// ```
-/// use postacert::PecTime;
+/// use pecmail::PecTime;
 /// let t = PecTime::from_parts(2024, 12, 5, 0, 2, 10, 60).unwrap();
 /// assert_eq!(t.day(), "05/12/2024");            // daticert <giorno>, body text date
 /// assert_eq!(t.time_of_day(), "00:02:10");      // daticert <ora>, body text time
@@ -228,7 +228,7 @@ impl PecTime {
     /// 1000..=9999. Fails with [`ErrorKind::InvalidValue`].
     ///
     /// ```
-    /// use postacert::PecTime;
+    /// use pecmail::PecTime;
     /// let t = PecTime::parse_rfc3339("2026-06-01T10:00:00+02:00").unwrap();
     /// assert_eq!(t, PecTime::from_parts(2026, 6, 1, 10, 0, 0, 120).unwrap());
     /// let z = PecTime::parse_rfc3339("2026-06-01T08:00:00Z").unwrap();

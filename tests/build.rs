@@ -8,14 +8,14 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use common::messages::{self, ANNA, Built, LUCA, ORDINARY, SENDER};
 use common::{TEST_TIME_UNIX, openssl, pki, pki_path, scratch, signers};
-use postacert::build::{
+use pecmail::build::{
     Acceptance, AnomalyEnvelope, BuildOptions, Delivery, MessageKind, NonDelivery, OriginalFacts,
     TakingInCharge, TransportEnvelope,
 };
-use postacert::cms::{SignRequest, SignatureAlgorithm, Signer, SignerError};
-use postacert::daticert::{CertError, ReceiptKind, Recipient};
-use postacert::read::{ReadOptions, SignatureStatus, read};
-use postacert::{Backend, ErrorKind};
+use pecmail::cms::{SignRequest, SignatureAlgorithm, Signer, SignerError};
+use pecmail::daticert::{CertError, ReceiptKind, Recipient};
+use pecmail::read::{ReadOptions, SignatureStatus, read};
+use pecmail::{Backend, ErrorKind};
 
 /// The fixture set with the first signer, default backend, text only.
 fn fixture() -> Vec<Built> {
@@ -416,7 +416,7 @@ fn invalid_inputs_name_their_field_and_sign_nothing() {
     let o = BuildOptions::default();
     let good = messages::recipients();
     let t = messages::at(0);
-    let expect = |r: Result<postacert::smime::PendingMessage, postacert::Error>, field: &str| {
+    let expect = |r: Result<pecmail::smime::PendingMessage, pecmail::Error>, field: &str| {
         let e = r.map(|p| p.sign_with(&signer)).expect_err(field);
         assert_eq!(e.kind(), ErrorKind::InvalidInput, "{field}: {e}");
         assert!(e.message().starts_with(field), "{field}: {e}");

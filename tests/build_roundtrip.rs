@@ -5,15 +5,15 @@ mod common;
 
 use common::messages::{self, ALFA_SERVICE};
 use common::signers;
-use postacert::PecTime;
-use postacert::build::{
+use pecmail::PecTime;
+use pecmail::build::{
     Acceptance, BuildOptions, Delivery, DeliveryTimeout, MessageKind, NonAcceptance, NonDelivery,
     OriginalFacts, TakingInCharge, Timeout, TransportEnvelope, VirusDetection,
 };
-use postacert::daticert::{
+use pecmail::daticert::{
     CertData, CertError, Daticert, DaticertKind, Header, ReceiptKind, Recipient,
 };
-use postacert::read::{ReadOptions, read};
+use pecmail::read::{ReadOptions, read};
 use proptest::prelude::*;
 
 /// Text XML and headers can carry: no control characters (daticert replaces those, by a

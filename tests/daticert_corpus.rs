@@ -7,8 +7,8 @@ mod common;
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use postacert::DiagnosticCode::{self, *};
-use postacert::daticert::{Daticert, DaticertKind, ParseOptions};
+use pecmail::DiagnosticCode::{self, *};
+use pecmail::daticert::{Daticert, DaticertKind, ParseOptions};
 
 struct Expect {
     /// Path under `../shared/corpus`.
@@ -177,7 +177,7 @@ const EXPECTED: &[Expect] = &[
     },
 ];
 
-fn codes(diags: &[postacert::Diagnostic]) -> Vec<DiagnosticCode> {
+fn codes(diags: &[pecmail::Diagnostic]) -> Vec<DiagnosticCode> {
     diags.iter().map(|d| d.code).collect()
 }
 

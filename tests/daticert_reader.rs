@@ -1,10 +1,10 @@
 //! The daticert reader on crafted documents: what strict mode refuses (each with its own
 //! error kind), what lenient mode tolerates (each with its diagnostic), and what both refuse.
 
-use postacert::daticert::{
+use pecmail::daticert::{
     CertError, Daticert, DaticertKind, ParseOptions, ReceiptKind, RecipientKind,
 };
-use postacert::{DiagnosticCode, ErrorKind, PecTime};
+use pecmail::{DiagnosticCode, ErrorKind, PecTime};
 
 /// The canonical form, as the OpenPEC-family providers write it.
 const CANONICAL: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
@@ -29,15 +29,15 @@ const CANONICAL: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
 </postacert>
 "#;
 
-fn strict(xml: &str) -> Result<postacert::daticert::ParsedDaticert, postacert::Error> {
+fn strict(xml: &str) -> Result<pecmail::daticert::ParsedDaticert, pecmail::Error> {
     Daticert::parse(xml.as_bytes(), &ParseOptions::strict())
 }
 
-fn lenient(xml: &str) -> Result<postacert::daticert::ParsedDaticert, postacert::Error> {
+fn lenient(xml: &str) -> Result<pecmail::daticert::ParsedDaticert, pecmail::Error> {
     Daticert::parse(xml.as_bytes(), &ParseOptions::lenient())
 }
 
-fn codes(parsed: &postacert::daticert::ParsedDaticert) -> Vec<DiagnosticCode> {
+fn codes(parsed: &pecmail::daticert::ParsedDaticert) -> Vec<DiagnosticCode> {
     parsed.diagnostics.iter().map(|d| d.code).collect()
 }
 
@@ -439,7 +439,7 @@ fn prolog_variants_are_accepted_and_reported() {
     // TIM 2013: a stylesheet PI, a DOCTYPE line, a blank line.
     let xml = with(
         "<postacert ",
-        "<?xml-stylesheet type=\"text/xsl\" href=\"https://example.invalid/postacert.xsl\"?>\n<!DOCTYPE postacert PUBLIC \"posta certificata\" \"https://example.invalid/postacert.dtd\">\n\n<postacert ",
+        "<?xml-stylesheet type=\"text/xsl\" href=\"https://example.invalid/pecmail.xsl\"?>\n<!DOCTYPE postacert PUBLIC \"posta certificata\" \"https://example.invalid/pecmail.dtd\">\n\n<postacert ",
     );
     let p = strict(&xml).unwrap();
     assert_eq!(

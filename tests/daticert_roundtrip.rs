@@ -5,11 +5,11 @@
 //! and TAB over-represented; characters XML forbids cannot round-trip by design (the writer
 //! replaces them, see `replaced_characters_are_reported`).
 
-use postacert::daticert::{
+use pecmail::daticert::{
     CertData, CertError, Daticert, DaticertKind, Header, ParseOptions, ReceiptKind, Recipient,
     RecipientKind,
 };
-use postacert::{DiagnosticCode, PecTime};
+use pecmail::{DiagnosticCode, PecTime};
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 

@@ -11,11 +11,11 @@ use std::ptr::{null, null_mut};
 
 use common::messages::{self, ANNA, SENDER};
 use common::pki;
-use postacert::ffi::*;
-use postacert_status::*;
+use pecmail::ffi::*;
+use pecmail_status::*;
 
-fn at() -> postacert_time {
-    postacert_time {
+fn at() -> pecmail_time {
+    pecmail_time {
         unix_seconds: messages::at(0).unix_seconds(),
         offset_minutes: 120,
     }
@@ -24,7 +24,7 @@ fn at() -> postacert_time {
 fn last_error() -> String {
     let mut buf = vec![0 as c_char; 512];
     // SAFETY: the buffer has 512 bytes.
-    let n = unsafe { postacert_last_error(buf.as_mut_ptr(), buf.len()) };
+    let n = unsafe { pecmail_last_error(buf.as_mut_ptr(), buf.len()) };
     assert!(n >= 1);
     // SAFETY: the library NUL-terminates what it writes.
     unsafe { CStr::from_ptr(buf.as_ptr()) }
@@ -83,9 +83,9 @@ fn key(name: &str) -> rsa::RsaPrivateKey {
 }
 
 struct Fixture {
-    store: *mut postacert_trust_store,
-    emitter: *mut postacert_emitter,
-    facts: *mut postacert_facts,
+    store: *mut pecmail_trust_store,
+    emitter: *mut pecmail_emitter,
+    facts: *mut pecmail_facts,
 }
 
 impl Fixture {
@@ -113,9 +113,9 @@ impl Fixture {
         let identifier = cstr("opec-alfa.20260601100000.1@pec.alfa.test");
         // SAFETY: every pointer is live for the calls, with the lengths given.
         unsafe {
-            assert_eq!(postacert_trust_store_new(&mut store), POSTACERT_OK);
+            assert_eq!(pecmail_trust_store_new(&mut store), PECMAIL_OK);
             assert_eq!(
-                postacert_trust_store_add_provider(
+                pecmail_trust_store_add_provider(
                     store,
                     name.as_ptr(),
                     service.as_ptr(),
@@ -125,14 +125,14 @@ impl Fixture {
                     domains.as_ptr(),
                     1
                 ),
-                POSTACERT_OK
+                PECMAIL_OK
             );
             assert_eq!(
-                postacert_trust_store_add_anchor(store, root.as_ptr(), root.len()),
-                POSTACERT_OK
+                pecmail_trust_store_add_anchor(store, root.as_ptr(), root.len()),
+                PECMAIL_OK
             );
             assert_eq!(
-                postacert_emitter_new(
+                pecmail_emitter_new(
                     name.as_ptr(),
                     alfa.as_ptr(),
                     alfa.len(),
@@ -141,12 +141,12 @@ impl Fixture {
                     1,
                     &mut emitter
                 ),
-                POSTACERT_OK,
+                PECMAIL_OK,
                 "{}",
                 last_error()
             );
             assert_eq!(
-                postacert_facts_new(
+                pecmail_facts_new(
                     original.as_ptr(),
                     original.len(),
                     sender.as_ptr(),
@@ -156,7 +156,7 @@ impl Fixture {
                     identifier.as_ptr(),
                     &mut facts
                 ),
-                POSTACERT_OK,
+                PECMAIL_OK,
                 "{}",
                 last_error()
             );
@@ -173,16 +173,16 @@ impl Drop for Fixture {
     fn drop(&mut self) {
         // SAFETY: handles made by `new`, freed once.
         unsafe {
-            postacert_facts_free(self.facts);
-            postacert_emitter_free(self.emitter);
-            postacert_trust_store_free(self.store);
+            pecmail_facts_free(self.facts);
+            pecmail_emitter_free(self.emitter);
+            pecmail_trust_store_free(self.store);
         }
     }
 }
 
-fn field(m: *const postacert_message, f: postacert_field) -> Option<String> {
+fn field(m: *const pecmail_message, f: pecmail_field) -> Option<String> {
     // SAFETY: a live handle; the string lives as long as it.
-    let p = unsafe { postacert_message_string(m, f as u32) };
+    let p = unsafe { pecmail_message_string(m, f as u32) };
     (!p.is_null()).then(|| unsafe { CStr::from_ptr(p) }.to_str().unwrap().to_owned())
 }
 
@@ -197,7 +197,7 @@ fn a_round_trip_through_the_c_api() {
         // The envelope, signed by callback.
         let mut pending = null_mut();
         assert_eq!(
-            postacert_prepare_transport_envelope(
+            pecmail_prepare_transport_envelope(
                 fx.emitter,
                 fx.facts,
                 original.as_ptr(),
@@ -205,122 +205,108 @@ fn a_round_trip_through_the_c_api() {
                 at(),
                 &mut pending
             ),
-            POSTACERT_OK,
+            PECMAIL_OK,
             "{}",
             last_error()
         );
         let mut envelope = null_mut();
         assert_eq!(
-            postacert_pending_sign(
+            pecmail_pending_sign(
                 pending,
                 Some(sign_callback),
                 &alfa_key as *const _ as *mut c_void,
                 &mut envelope
             ),
-            POSTACERT_OK,
+            PECMAIL_OK,
             "{}",
             last_error()
         );
-        let bytes = std::slice::from_raw_parts(
-            postacert_bytes_data(envelope),
-            postacert_bytes_len(envelope),
-        )
-        .to_vec();
+        let bytes =
+            std::slice::from_raw_parts(pecmail_bytes_data(envelope), pecmail_bytes_len(envelope))
+                .to_vec();
         // The same as the Rust builder makes.
         let fixture = messages::all(
-            postacert::Backend::default(),
+            pecmail::Backend::default(),
             common::signers("alfa")[0].1.as_ref(),
             common::signers("beta")[0].1.as_ref(),
             false,
         );
         assert_eq!(bytes, fixture[0].bytes, "the C API builds the same bytes");
-        postacert_bytes_free(envelope);
+        pecmail_bytes_free(envelope);
 
         // Read it back.
         let mut m = null_mut();
         assert_eq!(
-            postacert_read(bytes.as_ptr(), bytes.len(), fx.store, 0, null(), &mut m),
-            POSTACERT_OK
+            pecmail_read(bytes.as_ptr(), bytes.len(), fx.store, 0, null(), &mut m),
+            PECMAIL_OK
         );
-        assert!(postacert_message_valid(m));
-        use postacert_field::*;
+        assert!(pecmail_message_valid(m));
+        use pecmail_field::*;
         assert_eq!(
-            field(m, POSTACERT_FIELD_KIND).as_deref(),
+            field(m, PECMAIL_FIELD_KIND).as_deref(),
             Some("transport-envelope")
         );
+        assert_eq!(field(m, PECMAIL_FIELD_SIGNATURE).as_deref(), Some("valid"));
+        assert_eq!(field(m, PECMAIL_FIELD_TRUST).as_deref(), Some("trusted"));
         assert_eq!(
-            field(m, POSTACERT_FIELD_SIGNATURE).as_deref(),
-            Some("valid")
-        );
-        assert_eq!(field(m, POSTACERT_FIELD_TRUST).as_deref(), Some("trusted"));
-        assert_eq!(
-            field(m, POSTACERT_FIELD_PROVIDER).as_deref(),
+            field(m, PECMAIL_FIELD_PROVIDER).as_deref(),
             Some("Alfa PEC S.p.A.")
         );
         assert_eq!(
-            field(m, POSTACERT_FIELD_DATICERT_TIPO).as_deref(),
+            field(m, PECMAIL_FIELD_DATICERT_TIPO).as_deref(),
             Some("posta-certificata")
         );
-        assert_eq!(field(m, POSTACERT_FIELD_SENDER).as_deref(), Some(SENDER));
+        assert_eq!(field(m, PECMAIL_FIELD_SENDER).as_deref(), Some(SENDER));
         assert_eq!(
-            field(m, POSTACERT_FIELD_RECEIPT_TYPE).as_deref(),
+            field(m, PECMAIL_FIELD_RECEIPT_TYPE).as_deref(),
             Some("breve")
         );
-        assert_eq!(field(m, POSTACERT_FIELD_DELIVERY), None);
-        assert!(postacert_message_string(m, 999).is_null());
+        assert_eq!(field(m, PECMAIL_FIELD_DELIVERY), None);
+        assert!(pecmail_message_string(m, 999).is_null());
         let mut n = 0usize;
-        assert_eq!(postacert_message_recipient_count(m, &mut n), POSTACERT_OK);
+        assert_eq!(pecmail_message_recipient_count(m, &mut n), PECMAIL_OK);
         assert_eq!(n, 3);
         let (mut address, mut certified) = (null(), false);
         assert_eq!(
-            postacert_message_recipient(m, 0, &mut address, &mut certified),
-            POSTACERT_OK
+            pecmail_message_recipient(m, 0, &mut address, &mut certified),
+            PECMAIL_OK
         );
         assert_eq!(CStr::from_ptr(address).to_str().unwrap(), ANNA);
         assert!(certified);
         assert_eq!(
-            postacert_message_recipient(m, 3, &mut address, &mut certified),
-            POSTACERT_INVALID_INPUT
+            pecmail_message_recipient(m, 3, &mut address, &mut certified),
+            PECMAIL_INVALID_INPUT
         );
         let (mut data, mut len) = (null(), 0usize);
-        assert_eq!(
-            postacert_message_original(m, &mut data, &mut len),
-            POSTACERT_OK
-        );
+        assert_eq!(pecmail_message_original(m, &mut data, &mut len), PECMAIL_OK);
         let carried = std::slice::from_raw_parts(data, len);
         assert!(carried.ends_with(b"--client-boundary--\r\n"));
-        assert_eq!(postacert_message_diagnostic_count(m, &mut n), POSTACERT_OK);
+        assert_eq!(pecmail_message_diagnostic_count(m, &mut n), PECMAIL_OK);
         assert_eq!(n, 0);
-        let mut t = postacert_time {
+        let mut t = pecmail_time {
             unix_seconds: 0,
             offset_minutes: 0,
         };
-        assert_eq!(postacert_message_time(m, &mut t), POSTACERT_OK);
+        assert_eq!(pecmail_message_time(m, &mut t), PECMAIL_OK);
         assert_eq!(t, at());
 
         // Facts from the read envelope, and an acceptance in two phases.
         let mut facts = null_mut();
-        assert_eq!(postacert_facts_from_message(m, &mut facts), POSTACERT_OK);
+        assert_eq!(pecmail_facts_from_message(m, &mut facts), PECMAIL_OK);
         let mut pending = null_mut();
         assert_eq!(
-            postacert_prepare_acceptance(
-                fx.emitter,
-                facts,
-                message_id.as_ptr(),
-                at(),
-                &mut pending
-            ),
-            POSTACERT_OK
+            pecmail_prepare_acceptance(fx.emitter, facts, message_id.as_ptr(), at(), &mut pending),
+            PECMAIL_OK
         );
         let (mut di, mut di_len) = (null(), 0usize);
         assert_eq!(
-            postacert_pending_digest_info(pending, &mut di, &mut di_len),
-            POSTACERT_OK
+            pecmail_pending_digest_info(pending, &mut di, &mut di_len),
+            PECMAIL_OK
         );
         let (mut tbs, mut tbs_len) = (null(), 0usize);
         assert_eq!(
-            postacert_pending_to_be_signed(pending, &mut tbs, &mut tbs_len),
-            POSTACERT_OK
+            pecmail_pending_to_be_signed(pending, &mut tbs, &mut tbs_len),
+            PECMAIL_OK
         );
         assert_eq!(*tbs, 0x31, "a SET OF signed attributes");
         let sig = alfa_key
@@ -331,60 +317,45 @@ fn a_round_trip_through_the_c_api() {
             .unwrap();
         let mut receipt = null_mut();
         assert_eq!(
-            postacert_pending_finish(pending, sig.as_ptr(), sig.len(), &mut receipt),
-            POSTACERT_OK
+            pecmail_pending_finish(pending, sig.as_ptr(), sig.len(), &mut receipt),
+            PECMAIL_OK
         );
         let rbytes =
-            std::slice::from_raw_parts(postacert_bytes_data(receipt), postacert_bytes_len(receipt));
+            std::slice::from_raw_parts(pecmail_bytes_data(receipt), pecmail_bytes_len(receipt));
         let mut r = null_mut();
         assert_eq!(
-            postacert_read(rbytes.as_ptr(), rbytes.len(), fx.store, 0, null(), &mut r),
-            POSTACERT_OK
+            pecmail_read(rbytes.as_ptr(), rbytes.len(), fx.store, 0, null(), &mut r),
+            PECMAIL_OK
         );
-        assert_eq!(
-            field(r, POSTACERT_FIELD_KIND).as_deref(),
-            Some("acceptance")
-        );
-        assert!(postacert_message_valid(r));
-        postacert_message_free(r);
-        postacert_bytes_free(receipt);
+        assert_eq!(field(r, PECMAIL_FIELD_KIND).as_deref(), Some("acceptance"));
+        assert!(pecmail_message_valid(r));
+        pecmail_message_free(r);
+        pecmail_bytes_free(receipt);
 
         // A wrong signature, a failing callback: errors, and the pending is consumed.
         let mut pending = null_mut();
         assert_eq!(
-            postacert_prepare_acceptance(
-                fx.emitter,
-                facts,
-                message_id.as_ptr(),
-                at(),
-                &mut pending
-            ),
-            POSTACERT_OK
+            pecmail_prepare_acceptance(fx.emitter, facts, message_id.as_ptr(), at(), &mut pending),
+            PECMAIL_OK
         );
         let mut out = null_mut();
         assert_eq!(
-            postacert_pending_finish(pending, [0u8; 256].as_ptr(), 256, &mut out),
-            POSTACERT_SIGNATURE_INVALID
+            pecmail_pending_finish(pending, [0u8; 256].as_ptr(), 256, &mut out),
+            PECMAIL_SIGNATURE_INVALID
         );
         assert!(out.is_null());
         let mut pending = null_mut();
         assert_eq!(
-            postacert_prepare_acceptance(
-                fx.emitter,
-                facts,
-                message_id.as_ptr(),
-                at(),
-                &mut pending
-            ),
-            POSTACERT_OK
+            pecmail_prepare_acceptance(fx.emitter, facts, message_id.as_ptr(), at(), &mut pending),
+            PECMAIL_OK
         );
         assert_eq!(
-            postacert_pending_sign(pending, Some(failing_callback), null_mut(), &mut out),
-            POSTACERT_SIGNER_FAILED
+            pecmail_pending_sign(pending, Some(failing_callback), null_mut(), &mut out),
+            PECMAIL_SIGNER_FAILED
         );
         assert!(last_error().contains("callback"), "{}", last_error());
-        postacert_facts_free(facts);
-        postacert_message_free(m);
+        pecmail_facts_free(facts);
+        pecmail_message_free(m);
     }
 }
 
@@ -396,32 +367,32 @@ fn invalid_inputs_are_named() {
     // SAFETY: live handles and strings.
     unsafe {
         assert_eq!(
-            postacert_prepare_acceptance(fx.emitter, fx.facts, bad.as_ptr(), at(), &mut pending),
-            POSTACERT_INVALID_INPUT
+            pecmail_prepare_acceptance(fx.emitter, fx.facts, bad.as_ptr(), at(), &mut pending),
+            PECMAIL_INVALID_INPUT
         );
         assert!(pending.is_null());
         assert!(last_error().contains("message_id"), "{}", last_error());
         let not_utf8 = [0xffu8, 0];
         assert_eq!(
-            postacert_prepare_acceptance(
+            pecmail_prepare_acceptance(
                 fx.emitter,
                 fx.facts,
                 not_utf8.as_ptr().cast(),
                 at(),
                 &mut pending
             ),
-            POSTACERT_INVALID_INPUT
+            PECMAIL_INVALID_INPUT
         );
         let broken = b"dn: o=postacert\nno colon\n";
         assert_eq!(
-            postacert_trust_store_load_ldif(fx.store, broken.as_ptr(), broken.len()),
-            POSTACERT_MALFORMED
+            pecmail_trust_store_load_ldif(fx.store, broken.as_ptr(), broken.len()),
+            PECMAIL_MALFORMED
         );
         assert!(last_error().contains("line 2"), "{}", last_error());
         let recipient = cstr(ANNA);
         let id = cstr("x@pec.alfa.test");
         assert_eq!(
-            postacert_prepare_delivery(
+            pecmail_prepare_delivery(
                 fx.emitter,
                 fx.facts,
                 recipient.as_ptr(),
@@ -432,10 +403,10 @@ fn invalid_inputs_are_named() {
                 at(),
                 &mut pending
             ),
-            POSTACERT_INVALID_INPUT
+            PECMAIL_INVALID_INPUT
         );
         assert_eq!(
-            postacert_prepare_delivery_timeout(
+            pecmail_prepare_delivery_timeout(
                 fx.emitter,
                 fx.facts,
                 recipient.as_ptr(),
@@ -444,12 +415,12 @@ fn invalid_inputs_are_named() {
                 at(),
                 &mut pending
             ),
-            POSTACERT_INVALID_INPUT
+            PECMAIL_INVALID_INPUT
         );
         let mut m = null_mut();
         assert_eq!(
-            postacert_read(b"x".as_ptr(), 1, fx.store, 0x80, null(), &mut m),
-            POSTACERT_INVALID_INPUT
+            pecmail_read(b"x".as_ptr(), 1, fx.store, 0x80, null(), &mut m),
+            PECMAIL_INVALID_INPUT
         );
     }
 }
@@ -464,218 +435,191 @@ fn null_pointers_and_zero_lengths_everywhere() {
     // SAFETY: NULL is what is being tested; the library must check it.
     unsafe {
         let mut buf = [0 as c_char; 4];
-        assert!(postacert_last_error(null_mut(), 0) >= 1);
-        assert!(postacert_last_error(buf.as_mut_ptr(), 0) >= 1);
+        assert!(pecmail_last_error(null_mut(), 0) >= 1);
+        assert!(pecmail_last_error(buf.as_mut_ptr(), 0) >= 1);
 
+        assert_eq!(pecmail_trust_store_new(null_mut()), PECMAIL_NULL_ARGUMENT);
+        pecmail_trust_store_free(null_mut());
         assert_eq!(
-            postacert_trust_store_new(null_mut()),
-            POSTACERT_NULL_ARGUMENT
-        );
-        postacert_trust_store_free(null_mut());
-        assert_eq!(
-            postacert_trust_store_add_provider(null_mut(), n, n, null(), null(), 0, null(), 0),
-            POSTACERT_NULL_ARGUMENT
+            pecmail_trust_store_add_provider(null_mut(), n, n, null(), null(), 0, null(), 0),
+            PECMAIL_NULL_ARGUMENT
         );
         assert_eq!(
-            postacert_trust_store_add_anchor(null_mut(), nb, 0),
-            POSTACERT_NULL_ARGUMENT
+            pecmail_trust_store_add_anchor(null_mut(), nb, 0),
+            PECMAIL_NULL_ARGUMENT
         );
         assert_eq!(
-            postacert_trust_store_load_ldif(null_mut(), nb, 0),
-            POSTACERT_NULL_ARGUMENT
+            pecmail_trust_store_load_ldif(null_mut(), nb, 0),
+            PECMAIL_NULL_ARGUMENT
         );
         assert_eq!(
-            postacert_trust_store_provider_count(null(), null_mut()),
-            POSTACERT_NULL_ARGUMENT
+            pecmail_trust_store_provider_count(null(), null_mut()),
+            PECMAIL_NULL_ARGUMENT
         );
         // With a real store, the other arguments NULL or empty.
         let mut store = null_mut();
-        assert_eq!(postacert_trust_store_new(&mut store), POSTACERT_OK);
+        assert_eq!(pecmail_trust_store_new(&mut store), PECMAIL_OK);
         assert_eq!(
-            postacert_trust_store_add_provider(store, n, n, null(), null(), 0, null(), 0),
-            POSTACERT_NULL_ARGUMENT
+            pecmail_trust_store_add_provider(store, n, n, null(), null(), 0, null(), 0),
+            PECMAIL_NULL_ARGUMENT
         );
         let name = cstr("X");
         assert_eq!(
-            postacert_trust_store_add_provider(
-                store,
-                name.as_ptr(),
-                n,
-                null(),
-                null(),
-                1,
-                null(),
-                0
-            ),
-            POSTACERT_NULL_ARGUMENT
+            pecmail_trust_store_add_provider(store, name.as_ptr(), n, null(), null(), 1, null(), 0),
+            PECMAIL_NULL_ARGUMENT
         );
         assert_eq!(
-            postacert_trust_store_add_provider(
-                store,
-                name.as_ptr(),
-                n,
-                null(),
-                null(),
-                0,
-                null(),
-                2
-            ),
-            POSTACERT_NULL_ARGUMENT
+            pecmail_trust_store_add_provider(store, name.as_ptr(), n, null(), null(), 0, null(), 2),
+            PECMAIL_NULL_ARGUMENT
         );
         assert_eq!(
-            postacert_trust_store_add_anchor(store, nb, 0),
-            POSTACERT_INVALID_INPUT
+            pecmail_trust_store_add_anchor(store, nb, 0),
+            PECMAIL_INVALID_INPUT
         );
         assert_eq!(
-            postacert_trust_store_add_anchor(store, nb, 5),
-            POSTACERT_NULL_ARGUMENT
+            pecmail_trust_store_add_anchor(store, nb, 5),
+            PECMAIL_NULL_ARGUMENT
         );
         // An empty index has no providers: fine.
-        assert_eq!(postacert_trust_store_load_ldif(store, nb, 0), POSTACERT_OK);
+        assert_eq!(pecmail_trust_store_load_ldif(store, nb, 0), PECMAIL_OK);
         assert_eq!(
-            postacert_trust_store_load_ldif(store, nb, 3),
-            POSTACERT_NULL_ARGUMENT
+            pecmail_trust_store_load_ldif(store, nb, 3),
+            PECMAIL_NULL_ARGUMENT
         );
         assert_eq!(
-            postacert_trust_store_provider_count(store, null_mut()),
-            POSTACERT_NULL_ARGUMENT
+            pecmail_trust_store_provider_count(store, null_mut()),
+            PECMAIL_NULL_ARGUMENT
         );
 
         // Reading.
         let mut m = null_mut();
         assert_eq!(
-            postacert_read(nb, 0, null(), 0, null(), &mut m),
-            POSTACERT_NULL_ARGUMENT
+            pecmail_read(nb, 0, null(), 0, null(), &mut m),
+            PECMAIL_NULL_ARGUMENT
         );
         assert_eq!(
-            postacert_read(nb, 0, store, 0, null(), &mut m),
-            POSTACERT_MALFORMED
+            pecmail_read(nb, 0, store, 0, null(), &mut m),
+            PECMAIL_MALFORMED
         );
         assert_eq!(
-            postacert_read(nb, 9, store, 0, null(), &mut m),
-            POSTACERT_NULL_ARGUMENT
+            pecmail_read(nb, 9, store, 0, null(), &mut m),
+            PECMAIL_NULL_ARGUMENT
         );
         let mail = messages::ORDINARY_MAIL.as_bytes();
         assert_eq!(
-            postacert_read(mail.as_ptr(), mail.len(), store, 0, null(), null_mut()),
-            POSTACERT_NULL_ARGUMENT
+            pecmail_read(mail.as_ptr(), mail.len(), store, 0, null(), null_mut()),
+            PECMAIL_NULL_ARGUMENT
         );
         assert!(m.is_null());
-        postacert_message_free(null_mut());
-        assert!(postacert_message_string(null(), 0).is_null());
-        assert!(!postacert_message_valid(null()));
-        assert!(postacert_message_inner(null()).is_null());
+        pecmail_message_free(null_mut());
+        assert!(pecmail_message_string(null(), 0).is_null());
+        assert!(!pecmail_message_valid(null()));
+        assert!(pecmail_message_inner(null()).is_null());
         let mut count = 0usize;
         let mut p = null();
         let mut flag = false;
         let mut len = 0usize;
         let mut tm = t;
+        assert_eq!(pecmail_message_time(null(), &mut tm), PECMAIL_NULL_ARGUMENT);
         assert_eq!(
-            postacert_message_time(null(), &mut tm),
-            POSTACERT_NULL_ARGUMENT
+            pecmail_message_recipient_count(null(), &mut count),
+            PECMAIL_NULL_ARGUMENT
         );
         assert_eq!(
-            postacert_message_recipient_count(null(), &mut count),
-            POSTACERT_NULL_ARGUMENT
+            pecmail_message_recipient(null(), 0, &mut p, &mut flag),
+            PECMAIL_NULL_ARGUMENT
         );
         assert_eq!(
-            postacert_message_recipient(null(), 0, &mut p, &mut flag),
-            POSTACERT_NULL_ARGUMENT
+            pecmail_message_reception_count(null(), &mut count),
+            PECMAIL_NULL_ARGUMENT
         );
         assert_eq!(
-            postacert_message_reception_count(null(), &mut count),
-            POSTACERT_NULL_ARGUMENT
+            pecmail_message_reception(null(), 0, &mut p),
+            PECMAIL_NULL_ARGUMENT
         );
         assert_eq!(
-            postacert_message_reception(null(), 0, &mut p),
-            POSTACERT_NULL_ARGUMENT
+            pecmail_message_diagnostic_count(null(), &mut count),
+            PECMAIL_NULL_ARGUMENT
         );
         assert_eq!(
-            postacert_message_diagnostic_count(null(), &mut count),
-            POSTACERT_NULL_ARGUMENT
-        );
-        assert_eq!(
-            postacert_message_diagnostic(null(), 0, null_mut(), null_mut(), null_mut()),
-            POSTACERT_NULL_ARGUMENT
+            pecmail_message_diagnostic(null(), 0, null_mut(), null_mut(), null_mut()),
+            PECMAIL_NULL_ARGUMENT
         );
         let mut data = null();
         assert_eq!(
-            postacert_message_original(null(), &mut data, &mut len),
-            POSTACERT_NULL_ARGUMENT
+            pecmail_message_original(null(), &mut data, &mut len),
+            PECMAIL_NULL_ARGUMENT
         );
         // A real message, NULL outs.
         assert_eq!(
-            postacert_read(mail.as_ptr(), mail.len(), store, 0, null(), &mut m),
-            POSTACERT_OK
+            pecmail_read(mail.as_ptr(), mail.len(), store, 0, null(), &mut m),
+            PECMAIL_OK
         );
-        assert_eq!(postacert_message_time(m, &mut tm), POSTACERT_INVALID_INPUT);
+        assert_eq!(pecmail_message_time(m, &mut tm), PECMAIL_INVALID_INPUT);
+        assert_eq!(pecmail_message_time(m, null_mut()), PECMAIL_NULL_ARGUMENT);
         assert_eq!(
-            postacert_message_time(m, null_mut()),
-            POSTACERT_NULL_ARGUMENT
-        );
-        assert_eq!(
-            postacert_message_recipient_count(m, null_mut()),
-            POSTACERT_NULL_ARGUMENT
+            pecmail_message_recipient_count(m, null_mut()),
+            PECMAIL_NULL_ARGUMENT
         );
         assert_eq!(
-            postacert_message_recipient(m, 0, null_mut(), null_mut()),
-            POSTACERT_NULL_ARGUMENT
+            pecmail_message_recipient(m, 0, null_mut(), null_mut()),
+            PECMAIL_NULL_ARGUMENT
         );
         assert_eq!(
-            postacert_message_recipient(m, 0, &mut p, &mut flag),
-            POSTACERT_INVALID_INPUT
+            pecmail_message_recipient(m, 0, &mut p, &mut flag),
+            PECMAIL_INVALID_INPUT
         );
         assert_eq!(
-            postacert_message_reception_count(m, null_mut()),
-            POSTACERT_NULL_ARGUMENT
+            pecmail_message_reception_count(m, null_mut()),
+            PECMAIL_NULL_ARGUMENT
         );
         assert_eq!(
-            postacert_message_reception(m, 0, null_mut()),
-            POSTACERT_NULL_ARGUMENT
+            pecmail_message_reception(m, 0, null_mut()),
+            PECMAIL_NULL_ARGUMENT
         );
         assert_eq!(
-            postacert_message_reception(m, 0, &mut p),
-            POSTACERT_INVALID_INPUT
+            pecmail_message_reception(m, 0, &mut p),
+            PECMAIL_INVALID_INPUT
         );
         assert_eq!(
-            postacert_message_diagnostic_count(m, null_mut()),
-            POSTACERT_NULL_ARGUMENT
+            pecmail_message_diagnostic_count(m, null_mut()),
+            PECMAIL_NULL_ARGUMENT
         );
         assert_eq!(
-            postacert_message_diagnostic(m, 99, null_mut(), null_mut(), null_mut()),
-            POSTACERT_INVALID_INPUT
+            pecmail_message_diagnostic(m, 99, null_mut(), null_mut(), null_mut()),
+            PECMAIL_INVALID_INPUT
         );
         assert_eq!(
-            postacert_message_original(m, null_mut(), null_mut()),
-            POSTACERT_NULL_ARGUMENT
+            pecmail_message_original(m, null_mut(), null_mut()),
+            PECMAIL_NULL_ARGUMENT
         );
         assert_eq!(
-            postacert_message_original(m, &mut data, &mut len),
-            POSTACERT_INVALID_INPUT
+            pecmail_message_original(m, &mut data, &mut len),
+            PECMAIL_INVALID_INPUT
         );
         assert_eq!(
-            field(m, postacert_field::POSTACERT_FIELD_KIND).as_deref(),
+            field(m, pecmail_field::PECMAIL_FIELD_KIND).as_deref(),
             Some("not-pec")
         );
-        postacert_message_free(m);
+        pecmail_message_free(m);
 
         // Building.
         let mut emitter = null_mut();
         assert_eq!(
-            postacert_emitter_new(n, nb, 0, null(), null(), 0, &mut emitter),
-            POSTACERT_NULL_ARGUMENT
+            pecmail_emitter_new(n, nb, 0, null(), null(), 0, &mut emitter),
+            PECMAIL_NULL_ARGUMENT
         );
         assert_eq!(
-            postacert_emitter_new(name.as_ptr(), nb, 0, null(), null(), 0, &mut emitter),
-            POSTACERT_INVALID_INPUT
+            pecmail_emitter_new(name.as_ptr(), nb, 0, null(), null(), 0, &mut emitter),
+            PECMAIL_INVALID_INPUT
         );
         assert_eq!(
-            postacert_emitter_new(name.as_ptr(), nb, 0, null(), null(), 1, &mut emitter),
-            POSTACERT_NULL_ARGUMENT
+            pecmail_emitter_new(name.as_ptr(), nb, 0, null(), null(), 1, &mut emitter),
+            PECMAIL_NULL_ARGUMENT
         );
         let alfa = pki("alfa.der");
         assert_eq!(
-            postacert_emitter_new(
+            pecmail_emitter_new(
                 name.as_ptr(),
                 alfa.as_ptr(),
                 alfa.len(),
@@ -684,18 +628,18 @@ fn null_pointers_and_zero_lengths_everywhere() {
                 0,
                 null_mut()
             ),
-            POSTACERT_NULL_ARGUMENT
+            PECMAIL_NULL_ARGUMENT
         );
-        postacert_emitter_free(null_mut());
+        pecmail_emitter_free(null_mut());
         let mut facts = null_mut();
         assert_eq!(
-            postacert_facts_new(nb, 0, n, null(), null(), 0, n, &mut facts),
-            POSTACERT_NULL_ARGUMENT
+            pecmail_facts_new(nb, 0, n, null(), null(), 0, n, &mut facts),
+            PECMAIL_NULL_ARGUMENT
         );
         let sender = cstr(SENDER);
         let id = cstr("id@pec.alfa.test");
         assert_eq!(
-            postacert_facts_new(
+            pecmail_facts_new(
                 nb,
                 0,
                 sender.as_ptr(),
@@ -705,11 +649,11 @@ fn null_pointers_and_zero_lengths_everywhere() {
                 id.as_ptr(),
                 &mut facts
             ),
-            POSTACERT_INVALID_INPUT,
+            PECMAIL_INVALID_INPUT,
             "an empty original is not a message"
         );
         assert_eq!(
-            postacert_facts_new(
+            pecmail_facts_new(
                 nb,
                 0,
                 sender.as_ptr(),
@@ -719,79 +663,79 @@ fn null_pointers_and_zero_lengths_everywhere() {
                 id.as_ptr(),
                 &mut facts
             ),
-            POSTACERT_NULL_ARGUMENT
+            PECMAIL_NULL_ARGUMENT
         );
         assert_eq!(
-            postacert_facts_from_message(null(), &mut facts),
-            POSTACERT_NULL_ARGUMENT
+            pecmail_facts_from_message(null(), &mut facts),
+            PECMAIL_NULL_ARGUMENT
         );
-        postacert_facts_free(null_mut());
+        pecmail_facts_free(null_mut());
 
         let mut pending = null_mut();
-        let (e, f) = (null::<postacert_emitter>(), null::<postacert_facts>());
+        let (e, f) = (null::<pecmail_emitter>(), null::<pecmail_facts>());
         assert_eq!(
-            postacert_prepare_transport_envelope(e, f, nb, 0, t, &mut pending),
-            POSTACERT_NULL_ARGUMENT
+            pecmail_prepare_transport_envelope(e, f, nb, 0, t, &mut pending),
+            PECMAIL_NULL_ARGUMENT
         );
         assert_eq!(
-            postacert_prepare_anomaly_envelope(e, nb, 0, n, t, &mut pending),
-            POSTACERT_NULL_ARGUMENT
+            pecmail_prepare_anomaly_envelope(e, nb, 0, n, t, &mut pending),
+            PECMAIL_NULL_ARGUMENT
         );
         assert_eq!(
-            postacert_prepare_acceptance(e, f, n, t, &mut pending),
-            POSTACERT_NULL_ARGUMENT
+            pecmail_prepare_acceptance(e, f, n, t, &mut pending),
+            PECMAIL_NULL_ARGUMENT
         );
         assert_eq!(
-            postacert_prepare_non_acceptance(e, f, n, false, n, t, &mut pending),
-            POSTACERT_NULL_ARGUMENT
+            pecmail_prepare_non_acceptance(e, f, n, false, n, t, &mut pending),
+            PECMAIL_NULL_ARGUMENT
         );
         assert_eq!(
-            postacert_prepare_taking_in_charge(e, f, null(), 0, n, n, t, &mut pending),
-            POSTACERT_NULL_ARGUMENT
+            pecmail_prepare_taking_in_charge(e, f, null(), 0, n, n, t, &mut pending),
+            PECMAIL_NULL_ARGUMENT
         );
         assert_eq!(
-            postacert_prepare_delivery(e, f, n, 0, nb, 0, n, t, &mut pending),
-            POSTACERT_NULL_ARGUMENT
+            pecmail_prepare_delivery(e, f, n, 0, nb, 0, n, t, &mut pending),
+            PECMAIL_NULL_ARGUMENT
         );
         assert_eq!(
-            postacert_prepare_non_delivery(e, f, n, 0, n, n, t, &mut pending),
-            POSTACERT_NULL_ARGUMENT
+            pecmail_prepare_non_delivery(e, f, n, 0, n, n, t, &mut pending),
+            PECMAIL_NULL_ARGUMENT
         );
         assert_eq!(
-            postacert_prepare_virus_detection(e, f, n, n, n, n, t, &mut pending),
-            POSTACERT_NULL_ARGUMENT
+            pecmail_prepare_virus_detection(e, f, n, n, n, n, t, &mut pending),
+            PECMAIL_NULL_ARGUMENT
         );
         assert_eq!(
-            postacert_prepare_delivery_timeout(e, f, n, 12, n, t, &mut pending),
-            POSTACERT_NULL_ARGUMENT
+            pecmail_prepare_delivery_timeout(e, f, n, 12, n, t, &mut pending),
+            PECMAIL_NULL_ARGUMENT
         );
         assert!(pending.is_null());
         // With real handles, each prepare with NULL strings, empty inputs, or a NULL out.
         let fx = Fixture::new();
         let (e, f) = (fx.emitter as *const _, fx.facts as *const _);
         assert_eq!(
-            postacert_prepare_transport_envelope(e, f, nb, 0, t, &mut pending),
-            POSTACERT_INVALID_INPUT
+            pecmail_prepare_transport_envelope(e, f, nb, 0, t, &mut pending),
+            PECMAIL_INVALID_INPUT
         );
         let orig = messages::ORIGINAL.as_bytes();
         assert_eq!(
-            postacert_prepare_transport_envelope(e, f, orig.as_ptr(), orig.len(), t, null_mut()),
-            POSTACERT_NULL_ARGUMENT
+            pecmail_prepare_transport_envelope(e, f, orig.as_ptr(), orig.len(), t, null_mut()),
+            PECMAIL_NULL_ARGUMENT
         );
         assert_eq!(
-            postacert_prepare_anomaly_envelope(e, nb, 0, id.as_ptr(), t, &mut pending),
-            POSTACERT_INVALID_INPUT
+            pecmail_prepare_anomaly_envelope(e, nb, 0, id.as_ptr(), t, &mut pending),
+            PECMAIL_INVALID_INPUT
         );
         assert_eq!(
-            postacert_prepare_acceptance(e, f, n, t, &mut pending),
-            POSTACERT_NULL_ARGUMENT
+            pecmail_prepare_acceptance(e, f, n, t, &mut pending),
+            PECMAIL_NULL_ARGUMENT
         );
         assert_eq!(
-            postacert_prepare_acceptance(e, f, id.as_ptr(), t, null_mut()),
-            POSTACERT_NULL_ARGUMENT
+            pecmail_prepare_acceptance(e, f, id.as_ptr(), t, null_mut()),
+            PECMAIL_NULL_ARGUMENT
         );
         assert_eq!(
-            postacert_prepare_taking_in_charge(
+            pecmail_prepare_taking_in_charge(
                 e,
                 f,
                 null(),
@@ -801,10 +745,10 @@ fn null_pointers_and_zero_lengths_everywhere() {
                 t,
                 &mut pending
             ),
-            POSTACERT_NULL_ARGUMENT
+            PECMAIL_NULL_ARGUMENT
         );
         assert_eq!(
-            postacert_prepare_taking_in_charge(
+            pecmail_prepare_taking_in_charge(
                 e,
                 f,
                 null(),
@@ -814,86 +758,86 @@ fn null_pointers_and_zero_lengths_everywhere() {
                 t,
                 &mut pending
             ),
-            POSTACERT_INVALID_INPUT,
+            PECMAIL_INVALID_INPUT,
             "nobody covered"
         );
         let anna = cstr(ANNA);
         assert_eq!(
-            postacert_prepare_delivery(e, f, anna.as_ptr(), 0, nb, 0, id.as_ptr(), t, &mut pending),
-            POSTACERT_INVALID_INPUT,
+            pecmail_prepare_delivery(e, f, anna.as_ptr(), 0, nb, 0, id.as_ptr(), t, &mut pending),
+            PECMAIL_INVALID_INPUT,
             "completa without the original"
         );
         assert_eq!(
-            postacert_prepare_delivery(e, f, anna.as_ptr(), 2, nb, 4, id.as_ptr(), t, &mut pending),
-            POSTACERT_NULL_ARGUMENT
+            pecmail_prepare_delivery(e, f, anna.as_ptr(), 2, nb, 4, id.as_ptr(), t, &mut pending),
+            PECMAIL_NULL_ARGUMENT
         );
         assert!(pending.is_null());
-        let bad_time = postacert_time {
+        let bad_time = pecmail_time {
             unix_seconds: i64::MAX,
             offset_minutes: 0,
         };
         assert_eq!(
-            postacert_prepare_acceptance(e, f, id.as_ptr(), bad_time, &mut pending),
-            POSTACERT_INVALID_INPUT
+            pecmail_prepare_acceptance(e, f, id.as_ptr(), bad_time, &mut pending),
+            PECMAIL_INVALID_INPUT
         );
 
         // Pending messages.
         let (mut d, mut l) = (null(), 0usize);
         assert_eq!(
-            postacert_pending_to_be_signed(null(), &mut d, &mut l),
-            POSTACERT_NULL_ARGUMENT
+            pecmail_pending_to_be_signed(null(), &mut d, &mut l),
+            PECMAIL_NULL_ARGUMENT
         );
         assert_eq!(
-            postacert_pending_digest_info(null(), &mut d, &mut l),
-            POSTACERT_NULL_ARGUMENT
+            pecmail_pending_digest_info(null(), &mut d, &mut l),
+            PECMAIL_NULL_ARGUMENT
         );
         let mut out = null_mut();
         assert_eq!(
-            postacert_pending_finish(null_mut(), nb, 0, &mut out),
-            POSTACERT_NULL_ARGUMENT
+            pecmail_pending_finish(null_mut(), nb, 0, &mut out),
+            PECMAIL_NULL_ARGUMENT
         );
         assert_eq!(
-            postacert_pending_sign(null_mut(), None, null_mut(), &mut out),
-            POSTACERT_NULL_ARGUMENT
+            pecmail_pending_sign(null_mut(), None, null_mut(), &mut out),
+            PECMAIL_NULL_ARGUMENT
         );
-        postacert_pending_free(null_mut());
+        pecmail_pending_free(null_mut());
         assert_eq!(
-            postacert_prepare_acceptance(e, f, id.as_ptr(), t, &mut pending),
-            POSTACERT_OK
-        );
-        assert_eq!(
-            postacert_pending_to_be_signed(pending, null_mut(), &mut l),
-            POSTACERT_NULL_ARGUMENT
+            pecmail_prepare_acceptance(e, f, id.as_ptr(), t, &mut pending),
+            PECMAIL_OK
         );
         assert_eq!(
-            postacert_pending_digest_info(pending, &mut d, null_mut()),
-            POSTACERT_NULL_ARGUMENT
+            pecmail_pending_to_be_signed(pending, null_mut(), &mut l),
+            PECMAIL_NULL_ARGUMENT
+        );
+        assert_eq!(
+            pecmail_pending_digest_info(pending, &mut d, null_mut()),
+            PECMAIL_NULL_ARGUMENT
         );
         // finish with an empty signature: an error, and the pending is consumed.
         assert_eq!(
-            postacert_pending_finish(pending, nb, 0, &mut out),
-            POSTACERT_SIGNATURE_INVALID
+            pecmail_pending_finish(pending, nb, 0, &mut out),
+            PECMAIL_SIGNATURE_INVALID
         );
         assert_eq!(
-            postacert_prepare_acceptance(e, f, id.as_ptr(), t, &mut pending),
-            POSTACERT_OK
+            pecmail_prepare_acceptance(e, f, id.as_ptr(), t, &mut pending),
+            PECMAIL_OK
         );
         assert_eq!(
-            postacert_pending_sign(pending, None, null_mut(), &mut out),
-            POSTACERT_NULL_ARGUMENT
+            pecmail_pending_sign(pending, None, null_mut(), &mut out),
+            PECMAIL_NULL_ARGUMENT
         );
         assert_eq!(
-            postacert_prepare_acceptance(e, f, id.as_ptr(), t, &mut pending),
-            POSTACERT_OK
+            pecmail_prepare_acceptance(e, f, id.as_ptr(), t, &mut pending),
+            PECMAIL_OK
         );
         assert_eq!(
-            postacert_pending_sign(pending, Some(sign_callback), null_mut(), null_mut()),
-            POSTACERT_NULL_ARGUMENT
+            pecmail_pending_sign(pending, Some(sign_callback), null_mut(), null_mut()),
+            PECMAIL_NULL_ARGUMENT
         );
         assert!(out.is_null());
-        assert!(postacert_bytes_data(null()).is_null());
-        assert_eq!(postacert_bytes_len(null()), 0);
-        postacert_bytes_free(null_mut());
-        postacert_trust_store_free(store);
+        assert!(pecmail_bytes_data(null()).is_null());
+        assert_eq!(pecmail_bytes_len(null()), 0);
+        pecmail_bytes_free(null_mut());
+        pecmail_trust_store_free(store);
     }
 }

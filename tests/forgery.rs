@@ -9,13 +9,13 @@ mod common;
 
 use common::messages::{self, Built};
 use common::{pki, signers};
-use postacert::build::MessageKind;
-use postacert::cms::SigningIdentity;
-use postacert::mime::{SignedMessage, SplitOptions};
-use postacert::read::{PecMessage, ReadOptions, SignatureStatus, read};
-use postacert::smime::{self, MessageSignOptions};
-use postacert::trust::{Provider, TrustStore};
-use postacert::{Backend, DiagnosticCode};
+use pecmail::build::MessageKind;
+use pecmail::cms::SigningIdentity;
+use pecmail::mime::{SignedMessage, SplitOptions};
+use pecmail::read::{PecMessage, ReadOptions, SignatureStatus, read};
+use pecmail::smime::{self, MessageSignOptions};
+use pecmail::trust::{Provider, TrustStore};
+use pecmail::{Backend, DiagnosticCode};
 
 use DiagnosticCode::*;
 
@@ -361,17 +361,14 @@ fn the_daticert_of_another_message_is_caught() {
         .replace("Fattura =?UTF-8?Q?n=C2=B0_42_=E2=80=93_giugno?=", "Altro")
         .replace("20260601095958.1234@client.example", "other@client.example");
     let recipients = messages::recipients();
-    let other = postacert::build::TransportEnvelope::new(
+    let other = pecmail::build::TransportEnvelope::new(
         original.as_bytes(),
         messages::SENDER,
         &recipients,
         "opec-alfa.20260601100000.99@pec.alfa.test",
         messages::at(0),
     )
-    .prepare(
-        &messages::alfa(),
-        &postacert::build::BuildOptions::default(),
-    )
+    .prepare(&messages::alfa(), &pecmail::build::BuildOptions::default())
     .unwrap()
     .sign_with(alfa_key.as_ref())
     .unwrap()

@@ -11,7 +11,7 @@ use std::process::{Command, Output};
 
 use common::messages::{self, Built};
 use common::{corpus_dir, scratch, signers, skip_without_corpus};
-use postacert::{Backend, PecTime};
+use pecmail::{Backend, PecTime};
 
 /// The time of the fixture messages: inside every test certificate's validity but `expired`'s.
 const FIXTURE_TIME: &str = "2026-06-01T10:00:00+02:00";

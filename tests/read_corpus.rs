@@ -9,10 +9,10 @@ mod common;
 use std::path::Path;
 
 use common::{corpus_dir, openssl, scratch, skip_without_corpus};
-use postacert::DiagnosticCode;
-use postacert::build::MessageKind;
-use postacert::read::{PecMessage, ReadOptions, SignatureStatus, read};
-use postacert::trust::TrustStore;
+use pecmail::DiagnosticCode;
+use pecmail::build::MessageKind;
+use pecmail::read::{PecMessage, ReadOptions, SignatureStatus, read};
+use pecmail::trust::TrustStore;
 
 /// A tolerance a row needs for a clean strict read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -75,7 +75,7 @@ fn with_needs(needs: &[Need]) -> ReadOptions {
                 o.trust.min_rsa_bits = 1024;
             }
             Micalg => o.allow_nonstandard_micalg = true,
-            LenientDaticert => o.daticert = postacert::daticert::ParseOptions::lenient(),
+            LenientDaticert => o.daticert = pecmail::daticert::ParseOptions::lenient(),
             SubjectTag => o.allow_subject_tags = true,
         }
     }

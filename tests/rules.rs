@@ -6,18 +6,18 @@ mod common;
 
 use common::messages::{self, ANNA, LUCA, ORDINARY, SENDER};
 use common::signers;
-use postacert::build::{
+use pecmail::build::{
     BuildOptions, MessageKind, NonAcceptance, OriginalFacts, TakingInCharge, Timeout,
     TransportEnvelope, VirusDetection,
 };
-use postacert::daticert::{CertError, ReceiptKind, Recipient};
-use postacert::read::{PecMessage, ReadOptions, read};
-use postacert::rules::{
+use pecmail::daticert::{CertError, ReceiptKind, Recipient};
+use pecmail::read::{PecMessage, ReadOptions, read};
+use pecmail::rules::{
     Destination, IncomingDecision, IncomingPolicy, OrdinaryMail, RecipientOutcome, RefusalReason,
     Submission, SubmissionDecision, SubmissionPolicy, Tracker, TrackingEvent, TrackingPolicy,
     check_submission, decide_incoming, plan_receipts,
 };
-use postacert::{Backend, ErrorKind, PecTime};
+use pecmail::{Backend, ErrorKind, PecTime};
 use proptest::prelude::*;
 
 const ID: &str = "opec-alfa.20260601100000.1@pec.alfa.test";
@@ -816,7 +816,7 @@ fn rule_3_9_the_second_notice_between_22h_and_24h() {
 
 #[test]
 fn rule_3_9_duplicates_change_nothing_and_strangers_are_refused() {
-    use postacert::rules::Recorded;
+    use pecmail::rules::Recorded;
     let mut tr = tracker();
     assert_eq!(
         tr.record(ANNA, TrackingEvent::TakingInCharge, t(H))
@@ -856,7 +856,7 @@ fn the_due_notices_build_as_timeout_notices() {
     for (i, n) in tr.tick(t(24 * H)).into_iter().enumerate() {
         let id = format!("timeout-{i}@pec.alfa.test");
         let bytes =
-            postacert::build::DeliveryTimeout::new(&facts, &n.recipient, n.timeout, &id, n.due)
+            pecmail::build::DeliveryTimeout::new(&facts, &n.recipient, n.timeout, &id, n.due)
                 .prepare(&messages::alfa(), &BuildOptions::default())
                 .unwrap()
                 .sign_with(alfa_key.as_ref())

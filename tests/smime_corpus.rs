@@ -5,8 +5,8 @@
 
 mod common;
 
-use postacert::smime::{self, MessageVerifyOptions};
-use postacert::{Backend, DigestAlgorithm, ErrorKind};
+use pecmail::smime::{self, MessageVerifyOptions};
+use pecmail::{Backend, DigestAlgorithm, ErrorKind};
 
 /// What a corpus row needs and gives.
 enum Expect {

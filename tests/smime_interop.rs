@@ -6,10 +6,10 @@
 mod common;
 
 use common::{TEST_TIME_UNIX, openssl, pki, pki_path, scratch, signers};
-use postacert::cms::{SignOptions, SignatureAlgorithmId, Signer, SigningIdentity};
-use postacert::mime::SignatureProtocol;
-use postacert::smime::{self, MessageSignOptions, MessageVerifyOptions};
-use postacert::{Backend, DiagnosticCode, DigestAlgorithm, ErrorKind, PecTime};
+use pecmail::cms::{SignOptions, SignatureAlgorithmId, Signer, SigningIdentity};
+use pecmail::mime::SignatureProtocol;
+use pecmail::smime::{self, MessageSignOptions, MessageVerifyOptions};
+use pecmail::{Backend, DiagnosticCode, DigestAlgorithm, ErrorKind, PecTime};
 
 const HEAD: &[u8] = b"From: posta-certificata@pec.alfa.test\r\nTo: mario@pec.beta.test\r\nSubject: prova\r\nDate: Mon, 01 Jun 2026 10:00:00 +0200\r\nMessage-ID: <id1@pec.alfa.test>\r\n";
 
@@ -328,14 +328,14 @@ fn openssl_ber_message(content: &[u8], p7s: &[u8], micalg: &str) -> Vec<u8> {
     let out = openssl(&["base64", "-in", der.to_str().unwrap()]);
     assert!(out.status.success());
     let b64 = String::from_utf8(out.stdout).unwrap().replace('\n', "\r\n");
-    let mut m = String::from_utf8(b"From: posta-certificata@pec.alfa.test\r\nContent-Type: multipart/signed; protocol=\"application/pkcs7-signature\"; micalg=MICALG; boundary=\"----postacert-test\"\r\n\r\n------postacert-test\r\n".to_vec())
+    let mut m = String::from_utf8(b"From: posta-certificata@pec.alfa.test\r\nContent-Type: multipart/signed; protocol=\"application/pkcs7-signature\"; micalg=MICALG; boundary=\"----pecmail-test\"\r\n\r\n------pecmail-test\r\n".to_vec())
     .unwrap()
     .replace("MICALG", micalg)
     .into_bytes();
     m.extend_from_slice(content);
-    m.extend_from_slice(b"\r\n------postacert-test\r\nContent-Type: application/pkcs7-signature; name=smime.p7s\r\nContent-Transfer-Encoding: base64\r\n\r\n");
+    m.extend_from_slice(b"\r\n------pecmail-test\r\nContent-Type: application/pkcs7-signature; name=smime.p7s\r\nContent-Transfer-Encoding: base64\r\n\r\n");
     m.extend_from_slice(b64.as_bytes());
-    m.extend_from_slice(b"------postacert-test--\r\n");
+    m.extend_from_slice(b"------pecmail-test--\r\n");
     m
 }
 
@@ -461,15 +461,15 @@ fn finish_refuses_a_signature_from_another_key() {
 #[cfg(any(feature = "rsa-signer", feature = "aws-lc"))]
 #[test]
 fn software_signers_refuse_a_key_that_is_not_their_certificates() {
-    type Make = fn(&[u8], Vec<u8>, Vec<Vec<u8>>) -> Result<Box<dyn Signer>, postacert::Error>;
+    type Make = fn(&[u8], Vec<u8>, Vec<Vec<u8>>) -> Result<Box<dyn Signer>, pecmail::Error>;
     let makers: Vec<(&str, Make)> = vec![
         #[cfg(feature = "rsa-signer")]
         ("rsa", |k, c, ch| {
-            postacert::cms::RsaSigner::from_pkcs8_der(k, c, ch).map(|s| Box::new(s) as _)
+            pecmail::cms::RsaSigner::from_pkcs8_der(k, c, ch).map(|s| Box::new(s) as _)
         }),
         #[cfg(feature = "aws-lc")]
         ("aws-lc", |k, c, ch| {
-            postacert::cms::AwsLcSigner::from_pkcs8_der(k, c, ch).map(|s| Box::new(s) as _)
+            pecmail::cms::AwsLcSigner::from_pkcs8_der(k, c, ch).map(|s| Box::new(s) as _)
         }),
     ];
     for (name, make) in makers {
@@ -502,9 +502,9 @@ impl std::fmt::Display for DeviceError {
 
 impl std::error::Error for DeviceError {}
 
-impl postacert::cms::Signer for BrokenHsm {
-    fn algorithm(&self) -> postacert::cms::SignatureAlgorithm {
-        postacert::cms::SignatureAlgorithm::RsaPkcs1Sha256
+impl pecmail::cms::Signer for BrokenHsm {
+    fn algorithm(&self) -> pecmail::cms::SignatureAlgorithm {
+        pecmail::cms::SignatureAlgorithm::RsaPkcs1Sha256
     }
     fn certificate(&self) -> &[u8] {
         &self.certificate
@@ -514,9 +514,9 @@ impl postacert::cms::Signer for BrokenHsm {
     }
     fn sign(
         &self,
-        _: &postacert::cms::SignRequest<'_>,
-    ) -> Result<Vec<u8>, postacert::cms::SignerError> {
-        Err(postacert::cms::SignerError::with_source(
+        _: &pecmail::cms::SignRequest<'_>,
+    ) -> Result<Vec<u8>, pecmail::cms::SignerError> {
+        Err(pecmail::cms::SignerError::with_source(
             "token gone",
             DeviceError,
         ))

@@ -4,10 +4,10 @@
 mod common;
 
 use common::{TEST_TIME_UNIX, pki, signers};
-use postacert::cms::SigningIdentity;
-use postacert::smime::{self, MessageSignOptions, MessageVerifyOptions};
-use postacert::trust::{Provider, TrustOptions, TrustPath, TrustStore, TrustVerdict};
-use postacert::{Backend, PecTime};
+use pecmail::cms::SigningIdentity;
+use pecmail::smime::{self, MessageSignOptions, MessageVerifyOptions};
+use pecmail::trust::{Provider, TrustOptions, TrustPath, TrustStore, TrustVerdict};
+use pecmail::{Backend, PecTime};
 
 fn at() -> PecTime {
     PecTime::from_unix(TEST_TIME_UNIX, 120).unwrap()
@@ -49,7 +49,7 @@ fn options(backend: Backend) -> TrustOptions {
     o
 }
 
-fn verdict(store: &TrustStore, name: &str, backend: Backend) -> postacert::trust::TrustReport {
+fn verdict(store: &TrustStore, name: &str, backend: Backend) -> pecmail::trust::TrustReport {
     // The chain the message would carry.
     store.assess_certificate(
         &pki(&format!("{name}.der")),
@@ -88,8 +88,8 @@ fn the_report_is_structured() {
         r.path,
         TrustPath::IndexAndChain(vec![
             "CN=Posta Certificata Alfa PEC S.p.A.,O=Alfa PEC S.p.A.,C=IT".into(),
-            "CN=postacert Test AgID CA1,OU=Area PEC,O=postacert test,L=Roma,C=IT".into(),
-            "CN=postacert Test Root CA,O=postacert test,C=IT".into(),
+            "CN=pecmail Test AgID CA1,OU=Area PEC,O=pecmail test,L=Roma,C=IT".into(),
+            "CN=pecmail Test Root CA,O=pecmail test,C=IT".into(),
         ])
     );
     assert_eq!(
@@ -300,7 +300,7 @@ fn test_pki_ldif() -> String {
     let mut l = String::from(
         "version: 1\n# Indice dei gestori di PEC (test PKI)\n\ndn: o=postacert\n\
 objectclass: top\nobjectclass: organization\nobjectclass: LDIFLocationURLObject\n\
-o: postacert\n\n",
+o: pecmail\n\n",
     );
     l.push_str(
         "dn: providerName=Alfa PEC S.p.A.,o=postacert\nobjectclass: top\nobjectclass: provider\n\
@@ -332,7 +332,7 @@ providerCertificateHash: {}\n{}",
 
 #[test]
 fn an_index_from_the_test_pki_gives_the_hand_built_stores_verdicts() {
-    use postacert::trust::{IndexOptions, ProviderIndex};
+    use pecmail::trust::{IndexOptions, ProviderIndex};
     let index = ProviderIndex::parse(test_pki_ldif().as_bytes(), &IndexOptions::default()).unwrap();
     assert!(index.diagnostics.is_empty(), "{:?}", index.diagnostics);
     assert_eq!(index.providers.len(), 3);
@@ -383,7 +383,7 @@ fn an_index_from_the_test_pki_gives_the_hand_built_stores_verdicts() {
 
 #[test]
 fn an_index_hash_that_matches_no_certificate_is_reported() {
-    use postacert::trust::{IndexOptions, ProviderIndex};
+    use pecmail::trust::{IndexOptions, ProviderIndex};
     let ldif = test_pki_ldif().replacen(
         &sha1_hex(&pki("alfa.der")).to_lowercase(),
         "0000000000000000000000000000000000000000",
@@ -398,12 +398,12 @@ fn an_index_hash_that_matches_no_certificate_is_reported() {
 
 #[test]
 fn a_broken_certificate_in_the_index_names_its_line() {
-    use postacert::trust::{IndexOptions, ProviderIndex};
+    use pecmail::trust::{IndexOptions, ProviderIndex};
     let ldif = "dn: providerName=X,o=postacert\nobjectclass: provider\nproviderName: X\n\
 mailReceipt: posta-certificata@pec.x.test\nmanagedDomains: pec.x.test\n\
 providerCertificateHash: 0000000000000000000000000000000000000000\n\
 providerCertificate;binary:: AAAA\n";
     let e = ProviderIndex::parse(ldif.as_bytes(), &IndexOptions::default()).unwrap_err();
-    assert_eq!(e.kind(), postacert::ErrorKind::MalformedIndex);
+    assert_eq!(e.kind(), pecmail::ErrorKind::MalformedIndex);
     assert!(e.to_string().contains("line 7"), "{e}");
 }

@@ -1,5 +1,5 @@
 /*
- * The C API of postacert: Alfa builds a transport envelope (signed through a callback, as an
+ * The C API of pecmail: Alfa builds a transport envelope (signed through a callback, as an
  * HSM integration would) and an acceptance receipt (signed in two phases: the bytes out,
  * the signature in), then reads both back and prints their kinds.
  *
@@ -17,7 +17,7 @@
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
 
-#include "postacert.h"
+#include "pecmail.h"
 
 /* Reads a whole file; NULL on failure. */
 static unsigned char *read_file(const char *dir, const char *name, size_t *len) {
@@ -49,9 +49,9 @@ static unsigned char *read_file(const char *dir, const char *name, size_t *len) 
 }
 
 /* Prints the library's message for a failed call and returns 1. */
-static int fail(const char *what, postacert_status status) {
+static int fail(const char *what, pecmail_status status) {
     char message[512];
-    postacert_last_error(message, sizeof message);
+    pecmail_last_error(message, sizeof message);
     fprintf(stderr, "%s failed (%d): %s\n", what, (int)status, message);
     return 1;
 }
@@ -94,37 +94,37 @@ static const char ORIGINAL[] =
 
 /* Reads a built message back and prints what it is; returns 0 when it is a valid message of
  * the expected kind. */
-static int check(const postacert_trust_store *store, const postacert_bytes *message,
+static int check(const pecmail_trust_store *store, const pecmail_bytes *message,
                  const char *expected) {
-    postacert_message *m = NULL;
-    postacert_status s = postacert_read(postacert_bytes_data(message), postacert_bytes_len(message),
+    pecmail_message *m = NULL;
+    pecmail_status s = pecmail_read(pecmail_bytes_data(message), pecmail_bytes_len(message),
                                         store, 0, NULL, &m);
-    if (s != POSTACERT_OK) {
-        return fail("postacert_read", s);
+    if (s != PECMAIL_OK) {
+        return fail("pecmail_read", s);
     }
-    const char *kind = postacert_message_string(m, POSTACERT_FIELD_KIND);
-    const char *provider = postacert_message_string(m, POSTACERT_FIELD_PROVIDER);
+    const char *kind = pecmail_message_string(m, PECMAIL_FIELD_KIND);
+    const char *provider = pecmail_message_string(m, PECMAIL_FIELD_PROVIDER);
     printf("%-20s %6zu bytes  signature %s, %s by %s, valid: %s\n", kind,
-           postacert_bytes_len(message), postacert_message_string(m, POSTACERT_FIELD_SIGNATURE),
-           postacert_message_string(m, POSTACERT_FIELD_TRUST), provider ? provider : "-",
-           postacert_message_valid(m) ? "yes" : "no");
+           pecmail_bytes_len(message), pecmail_message_string(m, PECMAIL_FIELD_SIGNATURE),
+           pecmail_message_string(m, PECMAIL_FIELD_TRUST), provider ? provider : "-",
+           pecmail_message_valid(m) ? "yes" : "no");
     size_t n = 0;
-    postacert_message_recipient_count(m, &n);
+    pecmail_message_recipient_count(m, &n);
     for (size_t i = 0; i < n; i++) {
         const char *address = NULL;
         bool certified = false;
-        if (postacert_message_recipient(m, i, &address, &certified) == POSTACERT_OK) {
+        if (pecmail_message_recipient(m, i, &address, &certified) == PECMAIL_OK) {
             printf("    destinatario %s (%s)\n", address, certified ? "certificato" : "esterno");
         }
     }
-    postacert_message_diagnostic_count(m, &n);
+    pecmail_message_diagnostic_count(m, &n);
     for (size_t i = 0; i < n; i++) {
         const char *code = NULL, *severity = NULL, *detail = NULL;
-        postacert_message_diagnostic(m, i, &code, &severity, &detail);
+        pecmail_message_diagnostic(m, i, &code, &severity, &detail);
         printf("    %s [%s]: %s\n", severity, code, detail);
     }
-    int ok = postacert_message_valid(m) && strcmp(kind, expected) == 0;
-    postacert_message_free(m);
+    int ok = pecmail_message_valid(m) && strcmp(kind, expected) == 0;
+    pecmail_message_free(m);
     return ok ? 0 : 1;
 }
 
@@ -141,12 +141,12 @@ int main(int argc, char **argv) {
     unsigned char *root = read_file(dir, "root.der", &root_len);
     unsigned char *key_pem = read_file(dir, "alfa.key", &key_len);
     EVP_PKEY *key = NULL;
-    postacert_trust_store *store = NULL;
-    postacert_emitter *emitter = NULL;
-    postacert_facts *facts = NULL;
-    postacert_pending *pending = NULL;
-    postacert_bytes *envelope = NULL, *acceptance = NULL;
-    postacert_status s;
+    pecmail_trust_store *store = NULL;
+    pecmail_emitter *emitter = NULL;
+    pecmail_facts *facts = NULL;
+    pecmail_pending *pending = NULL;
+    pecmail_bytes *envelope = NULL, *acceptance = NULL;
+    pecmail_status s;
     if (alfa == NULL || ca1 == NULL || root == NULL || key_pem == NULL) {
         goto out;
     }
@@ -162,11 +162,11 @@ int main(int argc, char **argv) {
     const uint8_t *certificates[] = {alfa};
     const size_t certificate_lens[] = {alfa_len};
     const char *domains[] = {"pec.alfa.test"};
-    if ((s = postacert_trust_store_new(&store)) != POSTACERT_OK ||
-        (s = postacert_trust_store_add_provider(store, "Alfa PEC S.p.A.",
+    if ((s = pecmail_trust_store_new(&store)) != PECMAIL_OK ||
+        (s = pecmail_trust_store_add_provider(store, "Alfa PEC S.p.A.",
                                                 "posta-certificata@pec.alfa.test", certificates,
-                                                certificate_lens, 1, domains, 1)) != POSTACERT_OK ||
-        (s = postacert_trust_store_add_anchor(store, root, root_len)) != POSTACERT_OK) {
+                                                certificate_lens, 1, domains, 1)) != PECMAIL_OK ||
+        (s = pecmail_trust_store_add_anchor(store, root, root_len)) != PECMAIL_OK) {
         rc = fail("trust store", s);
         goto out;
     }
@@ -174,48 +174,48 @@ int main(int argc, char **argv) {
     /* The emitting provider and the facts of the transaction. */
     const uint8_t *chain[] = {ca1};
     const size_t chain_lens[] = {ca1_len};
-    if ((s = postacert_emitter_new("Alfa PEC S.p.A.", alfa, alfa_len, chain, chain_lens, 1,
-                                   &emitter)) != POSTACERT_OK) {
-        rc = fail("postacert_emitter_new", s);
+    if ((s = pecmail_emitter_new("Alfa PEC S.p.A.", alfa, alfa_len, chain, chain_lens, 1,
+                                   &emitter)) != PECMAIL_OK) {
+        rc = fail("pecmail_emitter_new", s);
         goto out;
     }
     const char *recipients[] = {"anna.bianchi@pec.beta.test", "ordinario@example.com"};
     const bool certified[] = {true, false};
-    if ((s = postacert_facts_new((const uint8_t *)ORIGINAL, sizeof ORIGINAL - 1,
+    if ((s = pecmail_facts_new((const uint8_t *)ORIGINAL, sizeof ORIGINAL - 1,
                                  "mario.rossi@pec.alfa.test", recipients, certified, 2,
-                                 "opec-alfa.c.1@pec.alfa.test", &facts)) != POSTACERT_OK) {
-        rc = fail("postacert_facts_new", s);
+                                 "opec-alfa.c.1@pec.alfa.test", &facts)) != PECMAIL_OK) {
+        rc = fail("pecmail_facts_new", s);
         goto out;
     }
-    const postacert_time at = {1780300800, 120}; /* 2026-06-01 10:00:00 +0200 */
+    const pecmail_time at = {1780300800, 120}; /* 2026-06-01 10:00:00 +0200 */
 
     /* The envelope, signed through the callback. */
-    if ((s = postacert_prepare_transport_envelope(emitter, facts, (const uint8_t *)ORIGINAL,
+    if ((s = pecmail_prepare_transport_envelope(emitter, facts, (const uint8_t *)ORIGINAL,
                                                   sizeof ORIGINAL - 1, at, &pending)) !=
-        POSTACERT_OK) {
-        rc = fail("postacert_prepare_transport_envelope", s);
+        PECMAIL_OK) {
+        rc = fail("pecmail_prepare_transport_envelope", s);
         goto out;
     }
-    s = postacert_pending_sign(pending, sign_callback, key, &envelope);
+    s = pecmail_pending_sign(pending, sign_callback, key, &envelope);
     pending = NULL; /* consumed */
-    if (s != POSTACERT_OK) {
-        rc = fail("postacert_pending_sign", s);
+    if (s != PECMAIL_OK) {
+        rc = fail("pecmail_pending_sign", s);
         goto out;
     }
 
     /* The acceptance, in two phases: the DigestInfo out, the signature in. */
-    if ((s = postacert_prepare_acceptance(emitter, facts, "opec-alfa.c.2@pec.alfa.test", at,
-                                          &pending)) != POSTACERT_OK) {
-        rc = fail("postacert_prepare_acceptance", s);
+    if ((s = pecmail_prepare_acceptance(emitter, facts, "opec-alfa.c.2@pec.alfa.test", at,
+                                          &pending)) != PECMAIL_OK) {
+        rc = fail("pecmail_prepare_acceptance", s);
         goto out;
     }
     const uint8_t *digest_info = NULL;
     size_t digest_info_len = 0;
     uint8_t signature[1024];
     size_t signature_len = 0;
-    if ((s = postacert_pending_digest_info(pending, &digest_info, &digest_info_len)) !=
-        POSTACERT_OK) {
-        rc = fail("postacert_pending_digest_info", s);
+    if ((s = pecmail_pending_digest_info(pending, &digest_info, &digest_info_len)) !=
+        PECMAIL_OK) {
+        rc = fail("pecmail_pending_digest_info", s);
         goto out;
     }
     if (rsa_sign_digest_info(key, digest_info, digest_info_len, signature, sizeof signature,
@@ -223,10 +223,10 @@ int main(int argc, char **argv) {
         fprintf(stderr, "OpenSSL could not sign\n");
         goto out;
     }
-    s = postacert_pending_finish(pending, signature, signature_len, &acceptance);
+    s = pecmail_pending_finish(pending, signature, signature_len, &acceptance);
     pending = NULL; /* consumed */
-    if (s != POSTACERT_OK) {
-        rc = fail("postacert_pending_finish", s);
+    if (s != PECMAIL_OK) {
+        rc = fail("pecmail_pending_finish", s);
         goto out;
     }
 
@@ -237,12 +237,12 @@ int main(int argc, char **argv) {
     }
 
 out:
-    postacert_bytes_free(acceptance);
-    postacert_bytes_free(envelope);
-    postacert_pending_free(pending);
-    postacert_facts_free(facts);
-    postacert_emitter_free(emitter);
-    postacert_trust_store_free(store);
+    pecmail_bytes_free(acceptance);
+    pecmail_bytes_free(envelope);
+    pecmail_pending_free(pending);
+    pecmail_facts_free(facts);
+    pecmail_emitter_free(emitter);
+    pecmail_trust_store_free(store);
     EVP_PKEY_free(key);
     free(key_pem);
     free(root);

@@ -4,7 +4,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use postacert::daticert::{Daticert, ParseOptions};
+use pecmail::daticert::{Daticert, ParseOptions};
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(strict) = Daticert::parse(data, &ParseOptions::strict()) {

@@ -4,7 +4,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use postacert::trust::{IndexOptions, ProviderIndex, TrustStore};
+use pecmail::trust::{IndexOptions, ProviderIndex, TrustStore};
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(index) = ProviderIndex::parse(data, &IndexOptions::default()) {

@@ -7,9 +7,9 @@
 use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
-use postacert::PecTime;
-use postacert::read::{PecMessage, ReadOptions, SignatureStatus, read};
-use postacert::trust::{Provider, TrustStore};
+use pecmail::PecTime;
+use pecmail::read::{PecMessage, ReadOptions, SignatureStatus, read};
+use pecmail::trust::{Provider, TrustStore};
 
 /// The test PKI's two providers, its root and its CA (test certificates only).
 fn store() -> &'static TrustStore {

@@ -3,17 +3,17 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use postacert::PecTime;
-use postacert::cms::{self, VerifyOptions};
-use postacert::smime::{self, MessageVerifyOptions};
-use postacert::trust::{TrustOptions, TrustStore};
+use pecmail::PecTime;
+use pecmail::cms::{self, VerifyOptions};
+use pecmail::smime::{self, MessageVerifyOptions};
+use pecmail::trust::{TrustOptions, TrustStore};
 
 fuzz_target!(|data: &[u8]| {
     // The whole message, in the most lenient configuration (so the deepest code runs).
     let mut options = MessageVerifyOptions::default();
     options.split.canonicalize_line_endings = true;
     options.cms.min_rsa_bits = 1024;
-    if let Ok(message) = postacert::mime::SignedMessage::parse(data, &options.split) {
+    if let Ok(message) = pecmail::mime::SignedMessage::parse(data, &options.split) {
         let range = message.signed_range();
         assert!(range.start <= range.end && range.end <= message.source().len());
     }

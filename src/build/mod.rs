@@ -841,7 +841,7 @@ mod tests {
         assert_eq!(scan(&[b"\n"]).bare, Some(0));
         // Across the 64 KiB chunk join.
         let mut big = vec![b'x'; 64 * 1024 - 5];
-        big.extend_from_slice(b"----postacert-0123");
+        big.extend_from_slice(b"----pecmail-0123");
         assert!(scan(&[&big]).prefix);
         assert!(!scan(&[&big[..64 * 1024 - 3]]).prefix);
         let mut lf = vec![b'x'; 64 * 1024];

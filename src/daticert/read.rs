@@ -127,7 +127,7 @@ impl Daticert {
     /// accepts; [`ParseOptions`] holds the mode and the limits.
     ///
     /// ```
-    /// use postacert::daticert::{Daticert, DaticertKind, ParseOptions};
+    /// use pecmail::daticert::{Daticert, DaticertKind, ParseOptions};
     /// let xml = br#"<?xml version="1.0" encoding="UTF-8"?>
     /// <postacert tipo="accettazione" errore="nessuno">
     ///     <intestazione>

@@ -94,8 +94,8 @@ impl Daticert {
     /// warning because the RT describes it only in a comment.
     ///
     /// ```
-    /// # use postacert::daticert::*;
-    /// # use postacert::{DiagnosticCode, PecTime};
+    /// # use pecmail::daticert::*;
+    /// # use pecmail::{DiagnosticCode, PecTime};
     /// let d = Daticert {
     ///     kind: DaticertKind::Delivery,
     ///     error: CertError::None,

@@ -1,12 +1,12 @@
 //! Building from C (spec 3): an emitting provider, the facts of a transaction, one
-//! `postacert_prepare_*` per message, and two ways to sign the prepared message: a callback
+//! `pecmail_prepare_*` per message, and two ways to sign the prepared message: a callback
 //! (the caller's HSM code), or the two-phase form (the bytes to sign out, the signature in).
 
 use std::ffi::{c_char, c_int, c_void};
 
 use super::{
-    Fail, byte_arrays, bytes, guard, handle, invalid, null, postacert_bytes, postacert_message,
-    postacert_status, postacert_time, string, strings,
+    Fail, byte_arrays, bytes, guard, handle, invalid, null, pecmail_bytes, pecmail_message,
+    pecmail_status, pecmail_time, string, strings,
 };
 use crate::build::{
     Acceptance, AnomalyEnvelope, BuildOptions, Delivery, DeliveryTimeout, EmittingProvider,
@@ -18,22 +18,22 @@ use crate::daticert::{CertError, ReceiptKind, Recipient};
 use crate::smime::PendingMessage;
 
 /// The provider that emits messages: its name (`gestore-emittente`) and signing certificate.
-/// Free with [`postacert_emitter_free`].
-pub struct postacert_emitter {
+/// Free with [`pecmail_emitter_free`].
+pub struct pecmail_emitter {
     emitter: EmittingProvider,
 }
 
 /// The facts of a transaction (sender, recipients, subject, identifiers), shared by every
-/// message about it. Free with [`postacert_facts_free`].
-pub struct postacert_facts {
+/// message about it. Free with [`pecmail_facts_free`].
+pub struct pecmail_facts {
     facts: OriginalFacts,
 }
 
-/// A message written but not yet signed. Sign it with [`postacert_pending_sign`], or read
-/// [`postacert_pending_to_be_signed`] / [`postacert_pending_digest_info`] and give the
-/// signature to [`postacert_pending_finish`]. Both consume it; otherwise free it with
-/// [`postacert_pending_free`].
-pub struct postacert_pending {
+/// A message written but not yet signed. Sign it with [`pecmail_pending_sign`], or read
+/// [`pecmail_pending_to_be_signed`] / [`pecmail_pending_digest_info`] and give the
+/// signature to [`pecmail_pending_finish`]. Both consume it; otherwise free it with
+/// [`pecmail_pending_free`].
+pub struct pecmail_pending {
     pending: PendingMessage<'static>,
 }
 
@@ -72,15 +72,15 @@ unsafe fn free<T>(p: *mut T) {
 /// `name` a string; `certificate` NULL or `certificate_len` bytes; `chain`/`chain_lens`
 /// arrays of `n_chain`; `out` valid for a write.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn postacert_emitter_new(
+pub unsafe extern "C" fn pecmail_emitter_new(
     name: *const c_char,
     certificate: *const u8,
     certificate_len: usize,
     chain: *const *const u8,
     chain_lens: *const usize,
     n_chain: usize,
-    out: *mut *mut postacert_emitter,
-) -> postacert_status {
+    out: *mut *mut pecmail_emitter,
+) -> pecmail_status {
     guard(|| {
         // SAFETY: every pointer as the caller promises.
         let name = unsafe { string("name", name) }?;
@@ -89,7 +89,7 @@ pub unsafe extern "C" fn postacert_emitter_new(
         let chain: Vec<Vec<u8>> = chain.into_iter().map(<[u8]>::to_vec).collect();
         let identity = SigningIdentity::new(cert, &chain)?;
         let emitter = EmittingProvider::new(name, identity)?;
-        unsafe { give(out, postacert_emitter { emitter }) }
+        unsafe { give(out, pecmail_emitter { emitter }) }
     })
 }
 
@@ -98,7 +98,7 @@ pub unsafe extern "C" fn postacert_emitter_new(
 /// # Safety
 /// `e` must be NULL or a handle not yet freed.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn postacert_emitter_free(e: *mut postacert_emitter) {
+pub unsafe extern "C" fn pecmail_emitter_free(e: *mut pecmail_emitter) {
     // SAFETY: as the caller promises.
     unsafe { free(e) }
 }
@@ -111,7 +111,7 @@ pub unsafe extern "C" fn postacert_emitter_free(e: *mut postacert_emitter) {
 /// `original` NULL or `original_len` bytes; `sender`, `identifier` strings; `recipients` an
 /// array of `n` strings; `certified` an array of `n`; `out` valid for a write.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn postacert_facts_new(
+pub unsafe extern "C" fn pecmail_facts_new(
     original: *const u8,
     original_len: usize,
     sender: *const c_char,
@@ -119,8 +119,8 @@ pub unsafe extern "C" fn postacert_facts_new(
     certified: *const bool,
     n: usize,
     identifier: *const c_char,
-    out: *mut *mut postacert_facts,
-) -> postacert_status {
+    out: *mut *mut pecmail_facts,
+) -> pecmail_status {
     guard(|| {
         // SAFETY: every pointer as the caller promises.
         let original = unsafe { bytes("original", original, original_len) }?;
@@ -147,7 +147,7 @@ pub unsafe extern "C" fn postacert_facts_new(
             })
             .collect();
         let facts = OriginalFacts::from_original(original, sender, list, identifier)?;
-        unsafe { give(out, postacert_facts { facts }) }
+        unsafe { give(out, pecmail_facts { facts }) }
     })
 }
 
@@ -157,17 +157,17 @@ pub unsafe extern "C" fn postacert_facts_new(
 /// # Safety
 /// `message` a live read result; `out` valid for a write.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn postacert_facts_from_message(
-    message: *const postacert_message,
-    out: *mut *mut postacert_facts,
-) -> postacert_status {
+pub unsafe extern "C" fn pecmail_facts_from_message(
+    message: *const pecmail_message,
+    out: *mut *mut pecmail_facts,
+) -> pecmail_status {
     guard(|| {
         // SAFETY: as the caller promises.
         let m = unsafe { handle("message", message) }?;
         let facts = m
             .facts()
             .ok_or_else(|| invalid("message: it has no daticert to take the facts from"))?;
-        unsafe { give(out, postacert_facts { facts }) }
+        unsafe { give(out, pecmail_facts { facts }) }
     })
 }
 
@@ -176,7 +176,7 @@ pub unsafe extern "C" fn postacert_facts_from_message(
 /// # Safety
 /// `f` must be NULL or a handle not yet freed.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn postacert_facts_free(f: *mut postacert_facts) {
+pub unsafe extern "C" fn pecmail_facts_free(f: *mut pecmail_facts) {
     // SAFETY: as the caller promises.
     unsafe { free(f) }
 }
@@ -186,7 +186,7 @@ pub unsafe extern "C" fn postacert_facts_free(f: *mut postacert_facts) {
 /// # Safety
 /// `out` must be NULL or valid for a write.
 unsafe fn pending(
-    out: *mut *mut postacert_pending,
+    out: *mut *mut pecmail_pending,
     p: Result<PendingMessage<'_>, crate::Error>,
 ) -> Result<(), Fail> {
     if out.is_null() {
@@ -194,7 +194,7 @@ unsafe fn pending(
     }
     let pending = p?.into_owned();
     // SAFETY: as the caller promises.
-    unsafe { give(out, postacert_pending { pending }) }
+    unsafe { give(out, pecmail_pending { pending }) }
 }
 
 /// Busta di trasporto (spec 3.1) around `original`, for the facts' sender and recipients.
@@ -203,14 +203,14 @@ unsafe fn pending(
 /// `emitter`, `facts` live handles; `original` NULL or `original_len` bytes; `out` valid for
 /// a write.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn postacert_prepare_transport_envelope(
-    emitter: *const postacert_emitter,
-    facts: *const postacert_facts,
+pub unsafe extern "C" fn pecmail_prepare_transport_envelope(
+    emitter: *const pecmail_emitter,
+    facts: *const pecmail_facts,
     original: *const u8,
     original_len: usize,
-    time: postacert_time,
-    out: *mut *mut postacert_pending,
-) -> postacert_status {
+    time: pecmail_time,
+    out: *mut *mut pecmail_pending,
+) -> pecmail_status {
     guard(|| {
         // SAFETY: every pointer as the caller promises.
         let e = unsafe { handle("emitter", emitter) }?;
@@ -234,14 +234,14 @@ pub unsafe extern "C" fn postacert_prepare_transport_envelope(
 /// `emitter` a live handle; `received` NULL or `received_len` bytes; `reason` a string;
 /// `out` valid for a write.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn postacert_prepare_anomaly_envelope(
-    emitter: *const postacert_emitter,
+pub unsafe extern "C" fn pecmail_prepare_anomaly_envelope(
+    emitter: *const pecmail_emitter,
     received: *const u8,
     received_len: usize,
     reason: *const c_char,
-    time: postacert_time,
-    out: *mut *mut postacert_pending,
-) -> postacert_status {
+    time: pecmail_time,
+    out: *mut *mut pecmail_pending,
+) -> pecmail_status {
     guard(|| {
         // SAFETY: every pointer as the caller promises.
         let e = unsafe { handle("emitter", emitter) }?;
@@ -258,13 +258,13 @@ pub unsafe extern "C" fn postacert_prepare_anomaly_envelope(
 /// # Safety
 /// `emitter`, `facts` live handles; `message_id` a string; `out` valid for a write.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn postacert_prepare_acceptance(
-    emitter: *const postacert_emitter,
-    facts: *const postacert_facts,
+pub unsafe extern "C" fn pecmail_prepare_acceptance(
+    emitter: *const pecmail_emitter,
+    facts: *const pecmail_facts,
     message_id: *const c_char,
-    time: postacert_time,
-    out: *mut *mut postacert_pending,
-) -> postacert_status {
+    time: pecmail_time,
+    out: *mut *mut pecmail_pending,
+) -> pecmail_status {
     guard(|| {
         // SAFETY: every pointer as the caller promises.
         let e = unsafe { handle("emitter", emitter) }?;
@@ -281,15 +281,15 @@ pub unsafe extern "C" fn postacert_prepare_acceptance(
 /// # Safety
 /// `emitter`, `facts` live handles; `reason`, `message_id` strings; `out` valid for a write.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn postacert_prepare_non_acceptance(
-    emitter: *const postacert_emitter,
-    facts: *const postacert_facts,
+pub unsafe extern "C" fn pecmail_prepare_non_acceptance(
+    emitter: *const pecmail_emitter,
+    facts: *const pecmail_facts,
     reason: *const c_char,
     virus: bool,
     message_id: *const c_char,
-    time: postacert_time,
-    out: *mut *mut postacert_pending,
-) -> postacert_status {
+    time: pecmail_time,
+    out: *mut *mut pecmail_pending,
+) -> pecmail_status {
     guard(|| {
         // SAFETY: every pointer as the caller promises.
         let e = unsafe { handle("emitter", emitter) }?;
@@ -312,16 +312,16 @@ pub unsafe extern "C" fn postacert_prepare_non_acceptance(
 /// `emitter`, `facts` live handles; `covered` an array of `n_covered` strings; `to`,
 /// `message_id` strings; `out` valid for a write.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn postacert_prepare_taking_in_charge(
-    emitter: *const postacert_emitter,
-    facts: *const postacert_facts,
+pub unsafe extern "C" fn pecmail_prepare_taking_in_charge(
+    emitter: *const pecmail_emitter,
+    facts: *const pecmail_facts,
     covered: *const *const c_char,
     n_covered: usize,
     to: *const c_char,
     message_id: *const c_char,
-    time: postacert_time,
-    out: *mut *mut postacert_pending,
-) -> postacert_status {
+    time: pecmail_time,
+    out: *mut *mut pecmail_pending,
+) -> pecmail_status {
     guard(|| {
         // SAFETY: every pointer as the caller promises.
         let e = unsafe { handle("emitter", emitter) }?;
@@ -338,16 +338,16 @@ pub unsafe extern "C" fn postacert_prepare_taking_in_charge(
     })
 }
 
-/// The `ricevuta` types of [`postacert_prepare_delivery`] (passed as `uint32_t`).
+/// The `ricevuta` types of [`pecmail_prepare_delivery`] (passed as `uint32_t`).
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum postacert_receipt_type {
+pub enum pecmail_receipt_type {
     /// `completa`: the original whole.
-    POSTACERT_RECEIPT_FULL = 0,
+    PECMAIL_RECEIPT_FULL = 0,
     /// `breve`: attachments replaced by their hashes.
-    POSTACERT_RECEIPT_SHORT = 1,
+    PECMAIL_RECEIPT_SHORT = 1,
     /// `sintetica`: no original.
-    POSTACERT_RECEIPT_SUMMARY = 2,
+    PECMAIL_RECEIPT_SUMMARY = 2,
 }
 
 /// Ricevuta di avvenuta consegna (spec 3.6) for `recipient`; `original` (the envelope's
@@ -358,17 +358,17 @@ pub enum postacert_receipt_type {
 /// `emitter`, `facts` live handles; `recipient`, `message_id` strings; `original` NULL or
 /// `original_len` bytes; `out` valid for a write.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn postacert_prepare_delivery(
-    emitter: *const postacert_emitter,
-    facts: *const postacert_facts,
+pub unsafe extern "C" fn pecmail_prepare_delivery(
+    emitter: *const pecmail_emitter,
+    facts: *const pecmail_facts,
     recipient: *const c_char,
     receipt_type: u32,
     original: *const u8,
     original_len: usize,
     message_id: *const c_char,
-    time: postacert_time,
-    out: *mut *mut postacert_pending,
-) -> postacert_status {
+    time: pecmail_time,
+    out: *mut *mut pecmail_pending,
+) -> pecmail_status {
     guard(|| {
         // SAFETY: every pointer as the caller promises.
         let e = unsafe { handle("emitter", emitter) }?;
@@ -377,11 +377,9 @@ pub unsafe extern "C" fn postacert_prepare_delivery(
         let original = unsafe { bytes("original", original, original_len) }?;
         let id = unsafe { string("message_id", message_id) }?;
         let kind = match receipt_type {
-            x if x == postacert_receipt_type::POSTACERT_RECEIPT_FULL as u32 => ReceiptKind::Full,
-            x if x == postacert_receipt_type::POSTACERT_RECEIPT_SHORT as u32 => ReceiptKind::Short,
-            x if x == postacert_receipt_type::POSTACERT_RECEIPT_SUMMARY as u32 => {
-                ReceiptKind::Summary
-            }
+            x if x == pecmail_receipt_type::PECMAIL_RECEIPT_FULL as u32 => ReceiptKind::Full,
+            x if x == pecmail_receipt_type::PECMAIL_RECEIPT_SHORT as u32 => ReceiptKind::Short,
+            x if x == pecmail_receipt_type::PECMAIL_RECEIPT_SUMMARY as u32 => ReceiptKind::Summary,
             other => return Err(invalid(format!("receipt_type: {other} is not one"))),
         };
         let mut b = Delivery::new(&f.facts, recipient, kind, id, time.get()?);
@@ -393,18 +391,18 @@ pub unsafe extern "C" fn postacert_prepare_delivery(
     })
 }
 
-/// The `errore` values of [`postacert_prepare_non_delivery`] (passed as `uint32_t`).
+/// The `errore` values of [`pecmail_prepare_non_delivery`] (passed as `uint32_t`).
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum postacert_error_class {
+pub enum pecmail_error_class {
     /// `no-dest`: no such mailbox.
-    POSTACERT_ERROR_NO_RECIPIENT = 0,
+    PECMAIL_ERROR_NO_RECIPIENT = 0,
     /// `no-dominio`: no such domain.
-    POSTACERT_ERROR_NO_DOMAIN = 1,
+    PECMAIL_ERROR_NO_DOMAIN = 1,
     /// `virus`: the virus variant.
-    POSTACERT_ERROR_VIRUS = 2,
+    PECMAIL_ERROR_VIRUS = 2,
     /// `altro`: any other reason.
-    POSTACERT_ERROR_OTHER = 3,
+    PECMAIL_ERROR_OTHER = 3,
 }
 
 /// Avviso di mancata consegna (spec 3.7, 3.8) for `recipient`; `detail` goes to
@@ -414,16 +412,16 @@ pub enum postacert_error_class {
 /// `emitter`, `facts` live handles; `recipient`, `detail`, `message_id` strings; `out` valid
 /// for a write.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn postacert_prepare_non_delivery(
-    emitter: *const postacert_emitter,
-    facts: *const postacert_facts,
+pub unsafe extern "C" fn pecmail_prepare_non_delivery(
+    emitter: *const pecmail_emitter,
+    facts: *const pecmail_facts,
     recipient: *const c_char,
     error: u32,
     detail: *const c_char,
     message_id: *const c_char,
-    time: postacert_time,
-    out: *mut *mut postacert_pending,
-) -> postacert_status {
+    time: pecmail_time,
+    out: *mut *mut pecmail_pending,
+) -> pecmail_status {
     guard(|| {
         // SAFETY: every pointer as the caller promises.
         let e = unsafe { handle("emitter", emitter) }?;
@@ -431,12 +429,12 @@ pub unsafe extern "C" fn postacert_prepare_non_delivery(
         let recipient = unsafe { string("recipient", recipient) }?;
         let detail = unsafe { string("detail", detail) }?;
         let id = unsafe { string("message_id", message_id) }?;
-        use postacert_error_class::*;
+        use pecmail_error_class::*;
         let error = match error {
-            x if x == POSTACERT_ERROR_NO_RECIPIENT as u32 => CertError::NoRecipient,
-            x if x == POSTACERT_ERROR_NO_DOMAIN as u32 => CertError::NoDomain,
-            x if x == POSTACERT_ERROR_VIRUS as u32 => CertError::Virus,
-            x if x == POSTACERT_ERROR_OTHER as u32 => CertError::Other,
+            x if x == PECMAIL_ERROR_NO_RECIPIENT as u32 => CertError::NoRecipient,
+            x if x == PECMAIL_ERROR_NO_DOMAIN as u32 => CertError::NoDomain,
+            x if x == PECMAIL_ERROR_VIRUS as u32 => CertError::Virus,
+            x if x == PECMAIL_ERROR_OTHER as u32 => CertError::Other,
             other => return Err(invalid(format!("error: {other} is not an error class"))),
         };
         let p = NonDelivery::new(&f.facts, recipient, error, detail, id, time.get()?)
@@ -452,16 +450,16 @@ pub unsafe extern "C" fn postacert_prepare_non_delivery(
 /// `emitter`, `facts` live handles; `recipient`, `virus`, `to`, `message_id` strings; `out`
 /// valid for a write.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn postacert_prepare_virus_detection(
-    emitter: *const postacert_emitter,
-    facts: *const postacert_facts,
+pub unsafe extern "C" fn pecmail_prepare_virus_detection(
+    emitter: *const pecmail_emitter,
+    facts: *const pecmail_facts,
     recipient: *const c_char,
     virus: *const c_char,
     to: *const c_char,
     message_id: *const c_char,
-    time: postacert_time,
-    out: *mut *mut postacert_pending,
-) -> postacert_status {
+    time: pecmail_time,
+    out: *mut *mut pecmail_pending,
+) -> pecmail_status {
     guard(|| {
         // SAFETY: every pointer as the caller promises.
         let e = unsafe { handle("emitter", emitter) }?;
@@ -483,15 +481,15 @@ pub unsafe extern "C" fn postacert_prepare_virus_detection(
 /// `emitter`, `facts` live handles; `recipient`, `message_id` strings; `out` valid for a
 /// write.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn postacert_prepare_delivery_timeout(
-    emitter: *const postacert_emitter,
-    facts: *const postacert_facts,
+pub unsafe extern "C" fn pecmail_prepare_delivery_timeout(
+    emitter: *const pecmail_emitter,
+    facts: *const pecmail_facts,
     recipient: *const c_char,
     hours: u32,
     message_id: *const c_char,
-    time: postacert_time,
-    out: *mut *mut postacert_pending,
-) -> postacert_status {
+    time: pecmail_time,
+    out: *mut *mut pecmail_pending,
+) -> pecmail_status {
     guard(|| {
         // SAFETY: every pointer as the caller promises.
         let e = unsafe { handle("emitter", emitter) }?;
@@ -516,11 +514,11 @@ pub unsafe extern "C" fn postacert_prepare_delivery_timeout(
 /// # Safety
 /// `p` a live handle; `data` and `len` valid for a write.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn postacert_pending_to_be_signed(
-    p: *const postacert_pending,
+pub unsafe extern "C" fn pecmail_pending_to_be_signed(
+    p: *const pecmail_pending,
     data: *mut *const u8,
     len: *mut usize,
-) -> postacert_status {
+) -> pecmail_status {
     guard(|| {
         // SAFETY: as the caller promises.
         let p = unsafe { handle("pending", p) }?;
@@ -534,11 +532,11 @@ pub unsafe extern "C" fn postacert_pending_to_be_signed(
 /// # Safety
 /// `p` a live handle; `data` and `len` valid for a write.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn postacert_pending_digest_info(
-    p: *const postacert_pending,
+pub unsafe extern "C" fn pecmail_pending_digest_info(
+    p: *const pecmail_pending,
     data: *mut *const u8,
     len: *mut usize,
-) -> postacert_status {
+) -> pecmail_status {
     guard(|| {
         // SAFETY: as the caller promises.
         let p = unsafe { handle("pending", p) }?;
@@ -566,12 +564,12 @@ fn out_slice(s: &[u8], data: *mut *const u8, len: *mut usize) -> Result<(), Fail
 /// `p` a live handle, not used after this call; `signature` NULL or `signature_len` bytes;
 /// `out` valid for a write.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn postacert_pending_finish(
-    p: *mut postacert_pending,
+pub unsafe extern "C" fn pecmail_pending_finish(
+    p: *mut pecmail_pending,
     signature: *const u8,
     signature_len: usize,
-    out: *mut *mut postacert_bytes,
-) -> postacert_status {
+    out: *mut *mut pecmail_bytes,
+) -> pecmail_status {
     guard(|| {
         if p.is_null() {
             return Err(null("pending"));
@@ -584,7 +582,7 @@ pub unsafe extern "C" fn postacert_pending_finish(
         }
         let message = p.pending.finish(signature)?.into_vec();
         // SAFETY: checked non-null.
-        unsafe { out.write(postacert_bytes::boxed(message)) };
+        unsafe { out.write(pecmail_bytes::boxed(message)) };
         Ok(())
     })
 }
@@ -593,7 +591,7 @@ pub unsafe extern "C" fn postacert_pending_finish(
 /// `digest_info` (raw RSA), writes the signature into `signature` (room for `capacity`
 /// bytes, 1024: enough for RSA-8192) and its length into `*signature_len`, and returns 0;
 /// any other value is a failure. The algorithm is RSA PKCS #1 v1.5 with SHA-256.
-pub type postacert_sign_callback = Option<
+pub type pecmail_sign_callback = Option<
     unsafe extern "C" fn(
         user_data: *mut c_void,
         to_be_signed: *const u8,
@@ -608,19 +606,19 @@ pub type postacert_sign_callback = Option<
 
 /// Signs the pending message with `callback` (given `user_data`) and gives the message's
 /// bytes in `*out`. Consumes `p`, whatever the outcome. A callback failure is
-/// `POSTACERT_SIGNER_FAILED`; a signature that does not verify with the emitter's
-/// certificate is `POSTACERT_SIGNATURE_INVALID`.
+/// `PECMAIL_SIGNER_FAILED`; a signature that does not verify with the emitter's
+/// certificate is `PECMAIL_SIGNATURE_INVALID`.
 ///
 /// # Safety
 /// `p` a live handle, not used after this call; `callback` a function that honours its
 /// contract; `out` valid for a write.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn postacert_pending_sign(
-    p: *mut postacert_pending,
-    callback: postacert_sign_callback,
+pub unsafe extern "C" fn pecmail_pending_sign(
+    p: *mut pecmail_pending,
+    callback: pecmail_sign_callback,
     user_data: *mut c_void,
-    out: *mut *mut postacert_bytes,
-) -> postacert_status {
+    out: *mut *mut pecmail_bytes,
+) -> pecmail_status {
     guard(|| {
         if p.is_null() {
             return Err(null("pending"));
@@ -651,20 +649,20 @@ pub unsafe extern "C" fn postacert_pending_sign(
         };
         if rc != 0 {
             return Err(Fail(
-                postacert_status::POSTACERT_SIGNER_FAILED,
+                pecmail_status::PECMAIL_SIGNER_FAILED,
                 format!("the signer callback failed (returned {rc})"),
             ));
         }
         if len > CAPACITY {
             return Err(Fail(
-                postacert_status::POSTACERT_SIGNER_FAILED,
+                pecmail_status::PECMAIL_SIGNER_FAILED,
                 format!("the signer callback reported {len} bytes, over {CAPACITY}"),
             ));
         }
         signature.truncate(len);
         let message = p.pending.finish(&signature)?.into_vec();
         // SAFETY: checked non-null.
-        unsafe { out.write(postacert_bytes::boxed(message)) };
+        unsafe { out.write(pecmail_bytes::boxed(message)) };
         Ok(())
     })
 }
@@ -674,7 +672,7 @@ pub unsafe extern "C" fn postacert_pending_sign(
 /// # Safety
 /// `p` must be NULL or a handle not yet consumed or freed.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn postacert_pending_free(p: *mut postacert_pending) {
+pub unsafe extern "C" fn pecmail_pending_free(p: *mut pecmail_pending) {
     // SAFETY: as the caller promises.
     unsafe { free(p) }
 }

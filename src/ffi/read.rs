@@ -1,16 +1,16 @@
-//! Reading and verifying from C: [`postacert_read`] and the accessors of its result
+//! Reading and verifying from C: [`pecmail_read`] and the accessors of its result
 //! (spec 6.2, 11).
 
 use std::ffi::{CString, c_char};
 
 use super::{
-    bytes, guard, handle, invalid, postacert_status, postacert_time, postacert_trust_store, put,
+    bytes, guard, handle, invalid, pecmail_status, pecmail_time, pecmail_trust_store, put,
 };
 use crate::daticert::{Daticert, RecipientKind};
 use crate::read::{PecMessage, ReadOptions, read};
 
 /// Read with every tolerance of `ReadOptions::lenient()`.
-pub const POSTACERT_READ_LENIENT: u32 = 1;
+pub const PECMAIL_READ_LENIENT: u32 = 1;
 
 fn c(s: &str) -> CString {
     CString::new(s.replace('\0', "\u{fffd}")).unwrap_or_default()
@@ -27,7 +27,7 @@ struct RecipientView {
 }
 
 /// What a read message says, owned by the handle (the strings C sees point here).
-pub struct postacert_message {
+pub struct pecmail_message {
     kind: CString,
     valid: bool,
     signature: CString,
@@ -49,20 +49,20 @@ pub struct postacert_message {
     receptions: Vec<CString>,
     diagnostics: Vec<(CString, CString, CString)>,
     original: Option<Vec<u8>>,
-    time: Option<postacert_time>,
+    time: Option<pecmail_time>,
     facts: Option<crate::build::OriginalFacts>,
-    inner: Option<Box<postacert_message>>,
+    inner: Option<Box<pecmail_message>>,
 }
 
-impl postacert_message {
+impl pecmail_message {
     /// The facts of its daticert, for the receipts about it.
     pub(crate) fn facts(&self) -> Option<crate::build::OriginalFacts> {
         self.facts.clone()
     }
 
-    fn from(m: &PecMessage<'_>) -> postacert_message {
+    fn from(m: &PecMessage<'_>) -> pecmail_message {
         let d: Option<&Daticert> = m.daticert.as_ref();
-        postacert_message {
+        pecmail_message {
             kind: c(m.kind.map(|k| k.as_str()).unwrap_or("not-pec")),
             valid: m.is_valid(),
             signature: c(m.signature.as_str()),
@@ -101,7 +101,7 @@ impl postacert_message {
                 .map(|x| (c(x.code.as_str()), c(x.severity.as_str()), c(&x.detail)))
                 .collect(),
             original: m.original().map(<[u8]>::to_vec),
-            time: d.map(|d| postacert_time {
+            time: d.map(|d| pecmail_time {
                 unix_seconds: d.data.time.unix_seconds(),
                 offset_minutes: d.data.time.offset_minutes(),
             }),
@@ -109,8 +109,8 @@ impl postacert_message {
             inner: m
                 .embedded
                 .as_deref()
-                .map(postacert_message::from)
-                .or_else(|| m.inner.as_deref().map(postacert_message::from))
+                .map(pecmail_message::from)
+                .or_else(|| m.inner.as_deref().map(pecmail_message::from))
                 .map(Box::new),
         }
     }
@@ -120,9 +120,9 @@ fn ptr(s: &Option<CString>) -> *const c_char {
     s.as_ref().map_or(std::ptr::null(), |s| s.as_ptr())
 }
 
-/// Reads a received message (`flags`: 0 for strict, or [`POSTACERT_READ_LENIENT`]) against
-/// `store`, and gives the result in `*out`, to free with [`postacert_message_free`]. A
-/// message that is not valid is still a result (see [`postacert_message_valid`]); only a
+/// Reads a received message (`flags`: 0 for strict, or [`PECMAIL_READ_LENIENT`]) against
+/// `store`, and gives the result in `*out`, to free with [`pecmail_message_free`]. A
+/// message that is not valid is still a result (see [`pecmail_message_valid`]); only a
 /// message that cannot be described at all is an error. `at` may be NULL: trust is then
 /// checked at the signing time.
 ///
@@ -130,22 +130,22 @@ fn ptr(s: &Option<CString>) -> *const c_char {
 /// `raw` NULL or `len` readable bytes; `store` a live handle; `at` NULL or valid; `out`
 /// valid for a write.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn postacert_read(
+pub unsafe extern "C" fn pecmail_read(
     raw: *const u8,
     len: usize,
-    store: *const postacert_trust_store,
+    store: *const pecmail_trust_store,
     flags: u32,
-    at: *const postacert_time,
-    out: *mut *mut postacert_message,
-) -> postacert_status {
+    at: *const pecmail_time,
+    out: *mut *mut pecmail_message,
+) -> pecmail_status {
     guard(|| {
         // SAFETY: every pointer as the caller promises.
         let raw = unsafe { bytes("raw", raw, len) }?;
         let store = unsafe { handle("store", store) }?;
-        if flags & !POSTACERT_READ_LENIENT != 0 {
+        if flags & !PECMAIL_READ_LENIENT != 0 {
             return Err(invalid(format!("flags: unknown bits {flags:#x}")));
         }
-        let mut options = if flags & POSTACERT_READ_LENIENT != 0 {
+        let mut options = if flags & PECMAIL_READ_LENIENT != 0 {
             ReadOptions::lenient()
         } else {
             ReadOptions::strict()
@@ -155,7 +155,7 @@ pub unsafe extern "C" fn postacert_read(
             options.at = Some(t.get()?);
         }
         let m = read(raw, &store.store, &options)?;
-        let view = Box::into_raw(Box::new(postacert_message::from(&m)));
+        let view = Box::into_raw(Box::new(pecmail_message::from(&m)));
         // SAFETY: as the caller promises; on failure the view is freed.
         unsafe { put("out", out, view) }.inspect_err(|_| {
             // SAFETY: just made by `Box::into_raw`.
@@ -167,79 +167,79 @@ pub unsafe extern "C" fn postacert_read(
 /// Frees a read result. NULL is accepted.
 ///
 /// # Safety
-/// `m` must be NULL or a handle from [`postacert_read`] not yet freed.
+/// `m` must be NULL or a handle from [`pecmail_read`] not yet freed.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn postacert_message_free(m: *mut postacert_message) {
+pub unsafe extern "C" fn pecmail_message_free(m: *mut pecmail_message) {
     if !m.is_null() {
         // SAFETY: from `Box::into_raw`, freed once.
         drop(unsafe { Box::from_raw(m) });
     }
 }
 
-/// The text fields of a read message, for [`postacert_message_string`].
+/// The text fields of a read message, for [`pecmail_message_string`].
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum postacert_field {
+pub enum pecmail_field {
     /// The kind: `transport-envelope`, `acceptance`, ... (the README's names), or `not-pec`.
-    POSTACERT_FIELD_KIND = 0,
+    PECMAIL_FIELD_KIND = 0,
     /// The signature: `valid`, `invalid`, `absent` or `malformed`.
-    POSTACERT_FIELD_SIGNATURE = 1,
+    PECMAIL_FIELD_SIGNATURE = 1,
     /// Why the signature is invalid or malformed.
-    POSTACERT_FIELD_SIGNATURE_ERROR = 2,
+    PECMAIL_FIELD_SIGNATURE_ERROR = 2,
     /// The signer: `trusted`, `untrusted` or `unknown`.
-    POSTACERT_FIELD_TRUST = 3,
+    PECMAIL_FIELD_TRUST = 3,
     /// The detailed verdict: `trusted`, `expired`, `not-yet-valid`, `unknown-issuer`,
     /// `name-constraint-violation`, `not-a-provider`, `invalid-chain`.
-    POSTACERT_FIELD_TRUST_VERDICT = 4,
+    PECMAIL_FIELD_TRUST_VERDICT = 4,
     /// The signing provider's name (the store's), else the signer certificate's subject.
-    POSTACERT_FIELD_PROVIDER = 5,
+    PECMAIL_FIELD_PROVIDER = 5,
     /// daticert `tipo`: `posta-certificata`, `accettazione`, ...
-    POSTACERT_FIELD_DATICERT_TIPO = 6,
+    PECMAIL_FIELD_DATICERT_TIPO = 6,
     /// The PEC identifier (daticert `identificativo`).
-    POSTACERT_FIELD_IDENTIFIER = 7,
+    PECMAIL_FIELD_IDENTIFIER = 7,
     /// The sender client's Message-ID (daticert `msgid`), with angle brackets.
-    POSTACERT_FIELD_CLIENT_MESSAGE_ID = 8,
+    PECMAIL_FIELD_CLIENT_MESSAGE_ID = 8,
     /// daticert `mittente`.
-    POSTACERT_FIELD_SENDER = 9,
+    PECMAIL_FIELD_SENDER = 9,
     /// daticert `oggetto`.
-    POSTACERT_FIELD_SUBJECT = 10,
+    PECMAIL_FIELD_SUBJECT = 10,
     /// daticert `gestore-emittente`.
-    POSTACERT_FIELD_ISSUER = 11,
+    PECMAIL_FIELD_ISSUER = 11,
     /// daticert `consegna`.
-    POSTACERT_FIELD_DELIVERY = 12,
+    PECMAIL_FIELD_DELIVERY = 12,
     /// daticert `errore`: `nessuno`, `no-dest`, `no-dominio`, `virus`, `altro`.
-    POSTACERT_FIELD_ERROR = 13,
+    PECMAIL_FIELD_ERROR = 13,
     /// daticert `errore-esteso`.
-    POSTACERT_FIELD_ERROR_DETAIL = 14,
+    PECMAIL_FIELD_ERROR_DETAIL = 14,
     /// daticert `ricevuta tipo`: `completa`, `breve`, `sintetica`.
-    POSTACERT_FIELD_RECEIPT_TYPE = 15,
+    PECMAIL_FIELD_RECEIPT_TYPE = 15,
 }
 
-impl postacert_field {
-    const ALL: [postacert_field; 16] = {
-        use postacert_field::*;
+impl pecmail_field {
+    const ALL: [pecmail_field; 16] = {
+        use pecmail_field::*;
         [
-            POSTACERT_FIELD_KIND,
-            POSTACERT_FIELD_SIGNATURE,
-            POSTACERT_FIELD_SIGNATURE_ERROR,
-            POSTACERT_FIELD_TRUST,
-            POSTACERT_FIELD_TRUST_VERDICT,
-            POSTACERT_FIELD_PROVIDER,
-            POSTACERT_FIELD_DATICERT_TIPO,
-            POSTACERT_FIELD_IDENTIFIER,
-            POSTACERT_FIELD_CLIENT_MESSAGE_ID,
-            POSTACERT_FIELD_SENDER,
-            POSTACERT_FIELD_SUBJECT,
-            POSTACERT_FIELD_ISSUER,
-            POSTACERT_FIELD_DELIVERY,
-            POSTACERT_FIELD_ERROR,
-            POSTACERT_FIELD_ERROR_DETAIL,
-            POSTACERT_FIELD_RECEIPT_TYPE,
+            PECMAIL_FIELD_KIND,
+            PECMAIL_FIELD_SIGNATURE,
+            PECMAIL_FIELD_SIGNATURE_ERROR,
+            PECMAIL_FIELD_TRUST,
+            PECMAIL_FIELD_TRUST_VERDICT,
+            PECMAIL_FIELD_PROVIDER,
+            PECMAIL_FIELD_DATICERT_TIPO,
+            PECMAIL_FIELD_IDENTIFIER,
+            PECMAIL_FIELD_CLIENT_MESSAGE_ID,
+            PECMAIL_FIELD_SENDER,
+            PECMAIL_FIELD_SUBJECT,
+            PECMAIL_FIELD_ISSUER,
+            PECMAIL_FIELD_DELIVERY,
+            PECMAIL_FIELD_ERROR,
+            PECMAIL_FIELD_ERROR_DETAIL,
+            PECMAIL_FIELD_RECEIPT_TYPE,
         ]
     };
 }
 
-/// A text field (a [`postacert_field`] value) of a read message: NUL-terminated UTF-8,
+/// A text field (a [`pecmail_field`] value) of a read message: NUL-terminated UTF-8,
 /// valid until the message is freed; NULL when the message does not have it, for an unknown
 /// field, or for a NULL handle. The field is a plain integer so that a value C makes up is
 /// never an invalid enum in Rust.
@@ -247,35 +247,35 @@ impl postacert_field {
 /// # Safety
 /// `m` must be NULL or a live handle.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn postacert_message_string(
-    m: *const postacert_message,
+pub unsafe extern "C" fn pecmail_message_string(
+    m: *const pecmail_message,
     field: u32,
 ) -> *const c_char {
     // SAFETY: as the caller promises.
     let Some(m) = (unsafe { m.as_ref() }) else {
         return std::ptr::null();
     };
-    let Some(field) = postacert_field::ALL.get(field as usize).copied() else {
+    let Some(field) = pecmail_field::ALL.get(field as usize).copied() else {
         return std::ptr::null();
     };
-    use postacert_field::*;
+    use pecmail_field::*;
     match field {
-        POSTACERT_FIELD_KIND => m.kind.as_ptr(),
-        POSTACERT_FIELD_SIGNATURE => m.signature.as_ptr(),
-        POSTACERT_FIELD_SIGNATURE_ERROR => ptr(&m.signature_error),
-        POSTACERT_FIELD_TRUST => m.trust.as_ptr(),
-        POSTACERT_FIELD_TRUST_VERDICT => ptr(&m.trust_verdict),
-        POSTACERT_FIELD_PROVIDER => ptr(&m.provider),
-        POSTACERT_FIELD_DATICERT_TIPO => ptr(&m.daticert_tipo),
-        POSTACERT_FIELD_IDENTIFIER => ptr(&m.identifier),
-        POSTACERT_FIELD_CLIENT_MESSAGE_ID => ptr(&m.client_message_id),
-        POSTACERT_FIELD_SENDER => ptr(&m.sender),
-        POSTACERT_FIELD_SUBJECT => ptr(&m.subject),
-        POSTACERT_FIELD_ISSUER => ptr(&m.issuer),
-        POSTACERT_FIELD_DELIVERY => ptr(&m.delivery),
-        POSTACERT_FIELD_ERROR => ptr(&m.error),
-        POSTACERT_FIELD_ERROR_DETAIL => ptr(&m.error_detail),
-        POSTACERT_FIELD_RECEIPT_TYPE => ptr(&m.receipt),
+        PECMAIL_FIELD_KIND => m.kind.as_ptr(),
+        PECMAIL_FIELD_SIGNATURE => m.signature.as_ptr(),
+        PECMAIL_FIELD_SIGNATURE_ERROR => ptr(&m.signature_error),
+        PECMAIL_FIELD_TRUST => m.trust.as_ptr(),
+        PECMAIL_FIELD_TRUST_VERDICT => ptr(&m.trust_verdict),
+        PECMAIL_FIELD_PROVIDER => ptr(&m.provider),
+        PECMAIL_FIELD_DATICERT_TIPO => ptr(&m.daticert_tipo),
+        PECMAIL_FIELD_IDENTIFIER => ptr(&m.identifier),
+        PECMAIL_FIELD_CLIENT_MESSAGE_ID => ptr(&m.client_message_id),
+        PECMAIL_FIELD_SENDER => ptr(&m.sender),
+        PECMAIL_FIELD_SUBJECT => ptr(&m.subject),
+        PECMAIL_FIELD_ISSUER => ptr(&m.issuer),
+        PECMAIL_FIELD_DELIVERY => ptr(&m.delivery),
+        PECMAIL_FIELD_ERROR => ptr(&m.error),
+        PECMAIL_FIELD_ERROR_DETAIL => ptr(&m.error_detail),
+        PECMAIL_FIELD_RECEIPT_TYPE => ptr(&m.receipt),
     }
 }
 
@@ -285,21 +285,21 @@ pub unsafe extern "C" fn postacert_message_string(
 /// # Safety
 /// `m` must be NULL or a live handle.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn postacert_message_valid(m: *const postacert_message) -> bool {
+pub unsafe extern "C" fn pecmail_message_valid(m: *const pecmail_message) -> bool {
     // SAFETY: as the caller promises.
     unsafe { m.as_ref() }.is_some_and(|m| m.valid)
 }
 
-/// daticert `data`: the transaction time, in `*out`. `POSTACERT_INVALID_INPUT` when the
+/// daticert `data`: the transaction time, in `*out`. `PECMAIL_INVALID_INPUT` when the
 /// message has no daticert.
 ///
 /// # Safety
 /// `m` a live handle; `out` valid for a write.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn postacert_message_time(
-    m: *const postacert_message,
-    out: *mut postacert_time,
-) -> postacert_status {
+pub unsafe extern "C" fn pecmail_message_time(
+    m: *const pecmail_message,
+    out: *mut pecmail_time,
+) -> pecmail_status {
     guard(|| {
         // SAFETY: as the caller promises.
         let m = unsafe { handle("message", m) }?;
@@ -318,10 +318,10 @@ pub unsafe extern "C" fn postacert_message_time(
 /// # Safety
 /// `m` a live handle; `out` valid for a write.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn postacert_message_recipient_count(
-    m: *const postacert_message,
+pub unsafe extern "C" fn pecmail_message_recipient_count(
+    m: *const pecmail_message,
     out: *mut usize,
-) -> postacert_status {
+) -> pecmail_status {
     guard(|| {
         // SAFETY: as the caller promises.
         let m = unsafe { handle("message", m) }?;
@@ -335,12 +335,12 @@ pub unsafe extern "C" fn postacert_message_recipient_count(
 /// # Safety
 /// `m` a live handle; `address` and `certified` valid for a write.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn postacert_message_recipient(
-    m: *const postacert_message,
+pub unsafe extern "C" fn pecmail_message_recipient(
+    m: *const pecmail_message,
     index: usize,
     address: *mut *const c_char,
     certified: *mut bool,
-) -> postacert_status {
+) -> pecmail_status {
     guard(|| {
         // SAFETY: as the caller promises.
         let m = unsafe { handle("message", m) }?;
@@ -361,10 +361,10 @@ pub unsafe extern "C" fn postacert_message_recipient(
 /// # Safety
 /// `m` a live handle; `out` valid for a write.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn postacert_message_reception_count(
-    m: *const postacert_message,
+pub unsafe extern "C" fn pecmail_message_reception_count(
+    m: *const pecmail_message,
     out: *mut usize,
-) -> postacert_status {
+) -> pecmail_status {
     guard(|| {
         // SAFETY: as the caller promises.
         let m = unsafe { handle("message", m) }?;
@@ -377,11 +377,11 @@ pub unsafe extern "C" fn postacert_message_reception_count(
 /// # Safety
 /// `m` a live handle; `out` valid for a write.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn postacert_message_reception(
-    m: *const postacert_message,
+pub unsafe extern "C" fn pecmail_message_reception(
+    m: *const pecmail_message,
     index: usize,
     out: *mut *const c_char,
-) -> postacert_status {
+) -> pecmail_status {
     guard(|| {
         // SAFETY: as the caller promises.
         let m = unsafe { handle("message", m) }?;
@@ -401,10 +401,10 @@ pub unsafe extern "C" fn postacert_message_reception(
 /// # Safety
 /// `m` a live handle; `out` valid for a write.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn postacert_message_diagnostic_count(
-    m: *const postacert_message,
+pub unsafe extern "C" fn pecmail_message_diagnostic_count(
+    m: *const pecmail_message,
     out: *mut usize,
-) -> postacert_status {
+) -> pecmail_status {
     guard(|| {
         // SAFETY: as the caller promises.
         let m = unsafe { handle("message", m) }?;
@@ -419,13 +419,13 @@ pub unsafe extern "C" fn postacert_message_diagnostic_count(
 /// # Safety
 /// `m` a live handle; each out-pointer NULL or valid for a write.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn postacert_message_diagnostic(
-    m: *const postacert_message,
+pub unsafe extern "C" fn pecmail_message_diagnostic(
+    m: *const pecmail_message,
     index: usize,
     code: *mut *const c_char,
     severity: *mut *const c_char,
     detail: *mut *const c_char,
-) -> postacert_status {
+) -> pecmail_status {
     guard(|| {
         // SAFETY: as the caller promises.
         let m = unsafe { handle("message", m) }?;
@@ -444,16 +444,16 @@ pub unsafe extern "C" fn postacert_message_diagnostic(
 }
 
 /// The original message (`postacert.eml`) the message carries: `*data` and `*len`, valid
-/// until the message is freed. `POSTACERT_INVALID_INPUT` when it carries none.
+/// until the message is freed. `PECMAIL_INVALID_INPUT` when it carries none.
 ///
 /// # Safety
 /// `m` a live handle; `data` and `len` valid for a write.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn postacert_message_original(
-    m: *const postacert_message,
+pub unsafe extern "C" fn pecmail_message_original(
+    m: *const pecmail_message,
     data: *mut *const u8,
     len: *mut usize,
-) -> postacert_status {
+) -> pecmail_status {
     guard(|| {
         // SAFETY: as the caller promises.
         let m = unsafe { handle("message", m) }?;
@@ -476,11 +476,11 @@ pub unsafe extern "C" fn postacert_message_original(
 /// # Safety
 /// `m` must be NULL or a live handle.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn postacert_message_inner(
-    m: *const postacert_message,
-) -> *const postacert_message {
+pub unsafe extern "C" fn pecmail_message_inner(
+    m: *const pecmail_message,
+) -> *const pecmail_message {
     // SAFETY: as the caller promises.
     unsafe { m.as_ref() }
         .and_then(|m| m.inner.as_deref())
-        .map_or(std::ptr::null(), |i| i as *const postacert_message)
+        .map_or(std::ptr::null(), |i| i as *const pecmail_message)
 }

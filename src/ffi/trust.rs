@@ -3,13 +3,13 @@
 
 use std::ffi::c_char;
 
-use super::postacert_status;
+use super::pecmail_status;
 use super::{Fail, byte_arrays, bytes, guard, handle, null, optional_string, put, string, strings};
 use crate::trust::{IndexOptions, Provider, ProviderIndex, TrustStore};
 
 /// Which signers are PEC providers ([`TrustStore`]). Free with
-/// [`postacert_trust_store_free`].
-pub struct postacert_trust_store {
+/// [`pecmail_trust_store_free`].
+pub struct pecmail_trust_store {
     pub(crate) store: TrustStore,
 }
 
@@ -18,11 +18,11 @@ pub struct postacert_trust_store {
 /// # Safety
 /// `out` must be valid for a write.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn postacert_trust_store_new(
-    out: *mut *mut postacert_trust_store,
-) -> postacert_status {
+pub unsafe extern "C" fn pecmail_trust_store_new(
+    out: *mut *mut pecmail_trust_store,
+) -> pecmail_status {
     guard(|| {
-        let store = Box::into_raw(Box::new(postacert_trust_store {
+        let store = Box::into_raw(Box::new(pecmail_trust_store {
             store: TrustStore::new(),
         }));
         // SAFETY: as the caller promises; on failure the store is freed.
@@ -38,7 +38,7 @@ pub unsafe extern "C" fn postacert_trust_store_new(
 /// # Safety
 /// `store` must be NULL or a handle not yet freed.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn postacert_trust_store_free(store: *mut postacert_trust_store) {
+pub unsafe extern "C" fn pecmail_trust_store_free(store: *mut pecmail_trust_store) {
     if !store.is_null() {
         // SAFETY: from `Box::into_raw`, freed once.
         drop(unsafe { Box::from_raw(store) });
@@ -54,8 +54,8 @@ pub unsafe extern "C" fn postacert_trust_store_free(store: *mut postacert_trust_
 /// `certificates`/`certificate_lens` arrays of `n_certificates`; `domains` an array of
 /// `n_domains` strings.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn postacert_trust_store_add_provider(
-    store: *mut postacert_trust_store,
+pub unsafe extern "C" fn pecmail_trust_store_add_provider(
+    store: *mut pecmail_trust_store,
     name: *const c_char,
     service_address: *const c_char,
     certificates: *const *const u8,
@@ -63,7 +63,7 @@ pub unsafe extern "C" fn postacert_trust_store_add_provider(
     n_certificates: usize,
     domains: *const *const c_char,
     n_domains: usize,
-) -> postacert_status {
+) -> pecmail_status {
     guard(|| {
         // SAFETY: every pointer as the caller promises.
         let store = unsafe { store.as_mut() }.ok_or_else(|| null("store"))?;
@@ -97,11 +97,11 @@ pub unsafe extern "C" fn postacert_trust_store_add_provider(
 /// # Safety
 /// `store` a live handle; `der` NULL or `len` readable bytes.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn postacert_trust_store_add_anchor(
-    store: *mut postacert_trust_store,
+pub unsafe extern "C" fn pecmail_trust_store_add_anchor(
+    store: *mut pecmail_trust_store,
     der: *const u8,
     len: usize,
-) -> postacert_status {
+) -> pecmail_status {
     guard(|| {
         // SAFETY: as the caller promises.
         let store = unsafe { store.as_mut() }.ok_or_else(|| null("store"))?;
@@ -111,16 +111,16 @@ pub unsafe extern "C" fn postacert_trust_store_add_anchor(
 }
 
 /// Loads every provider of a provider index (LDIF, spec 8). A malformed index is
-/// `POSTACERT_MALFORMED`, with the line in the message.
+/// `PECMAIL_MALFORMED`, with the line in the message.
 ///
 /// # Safety
 /// `store` a live handle; `ldif` NULL or `len` readable bytes.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn postacert_trust_store_load_ldif(
-    store: *mut postacert_trust_store,
+pub unsafe extern "C" fn pecmail_trust_store_load_ldif(
+    store: *mut pecmail_trust_store,
     ldif: *const u8,
     len: usize,
-) -> postacert_status {
+) -> pecmail_status {
     guard(|| {
         // SAFETY: as the caller promises.
         let store = unsafe { store.as_mut() }.ok_or_else(|| null("store"))?;
@@ -135,10 +135,10 @@ pub unsafe extern "C" fn postacert_trust_store_load_ldif(
 /// # Safety
 /// `store` a live handle; `out` valid for a write.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn postacert_trust_store_provider_count(
-    store: *const postacert_trust_store,
+pub unsafe extern "C" fn pecmail_trust_store_provider_count(
+    store: *const pecmail_trust_store,
     out: *mut usize,
-) -> postacert_status {
+) -> pecmail_status {
     guard(|| {
         // SAFETY: as the caller promises.
         let store = unsafe { handle("store", store) }?;

@@ -10,7 +10,7 @@
 use memchr::memmem;
 
 /// The fixed start of every derived boundary.
-pub(crate) const PREFIX: &str = "----postacert-";
+pub(crate) const PREFIX: &str = "----pecmail-";
 
 /// A searcher for [`PREFIX`], built once (building one costs more than searching a
 /// receipt).

@@ -2,16 +2,16 @@
 //! the builder and reader tests.
 #![allow(dead_code)]
 
-use postacert::build::{
+use pecmail::build::{
     Acceptance, AnomalyEnvelope, BuildOptions, Delivery, DeliveryTimeout, EmittingProvider,
     MessageKind, NonAcceptance, NonDelivery, OriginalFacts, TakingInCharge, Timeout,
     TransportEnvelope, VirusDetection,
 };
-use postacert::cms::{Signer, SigningIdentity};
-use postacert::daticert::{CertError, ReceiptKind, Recipient};
-use postacert::read::{ReadOptions, read};
-use postacert::trust::{Provider, TrustStore};
-use postacert::{Backend, PecTime};
+use pecmail::cms::{Signer, SigningIdentity};
+use pecmail::daticert::{CertError, ReceiptKind, Recipient};
+use pecmail::read::{ReadOptions, read};
+use pecmail::trust::{Provider, TrustStore};
+use pecmail::{Backend, PecTime};
 
 use super::pki;
 
@@ -140,7 +140,7 @@ pub fn all(
         .unwrap()
         .into_vec();
     let read_envelope = read(&envelope_bytes, &store(), &ReadOptions::strict()).unwrap();
-    let postacert = read_envelope.original().unwrap().to_vec();
+    let pecmail = read_envelope.original().unwrap().to_vec();
     push(
         "transport-envelope",
         MessageKind::TransportEnvelope,
@@ -229,7 +229,7 @@ pub fn all(
             "beta-2@pec.beta.test",
             at(2),
         )
-        .original(&postacert)
+        .original(&pecmail)
         .prepare(&beta, &options)
         .unwrap()
         .sign_with(beta_signer)
@@ -246,7 +246,7 @@ pub fn all(
             "beta-3@pec.beta.test",
             at(2),
         )
-        .original(&postacert)
+        .original(&pecmail)
         .prepare(&beta, &options)
         .unwrap()
         .sign_with(beta_signer)

@@ -47,7 +47,7 @@ pub fn openssl(args: &[&str]) -> std::process::Output {
 
 /// A scratch file under Cargo's per-test temporary directory.
 pub fn scratch(name: &str) -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("postacert-tests");
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("pecmail-tests");
     std::fs::create_dir_all(&dir).unwrap();
     dir.join(name)
 }
@@ -64,9 +64,9 @@ pub struct RawRsaSigner {
     chain: Vec<Vec<u8>>,
 }
 
-impl postacert::cms::Signer for RawRsaSigner {
-    fn algorithm(&self) -> postacert::cms::SignatureAlgorithm {
-        postacert::cms::SignatureAlgorithm::RsaPkcs1Sha256
+impl pecmail::cms::Signer for RawRsaSigner {
+    fn algorithm(&self) -> pecmail::cms::SignatureAlgorithm {
+        pecmail::cms::SignatureAlgorithm::RsaPkcs1Sha256
     }
     fn certificate(&self) -> &[u8] {
         &self.certificate
@@ -76,11 +76,11 @@ impl postacert::cms::Signer for RawRsaSigner {
     }
     fn sign(
         &self,
-        request: &postacert::cms::SignRequest<'_>,
-    ) -> Result<Vec<u8>, postacert::cms::SignerError> {
+        request: &pecmail::cms::SignRequest<'_>,
+    ) -> Result<Vec<u8>, pecmail::cms::SignerError> {
         self.key
             .sign(rsa::Pkcs1v15Sign::new_unprefixed(), request.digest_info)
-            .map_err(|e| postacert::cms::SignerError::with_source("raw RSA failed", e))
+            .map_err(|e| pecmail::cms::SignerError::with_source("raw RSA failed", e))
     }
 }
 
@@ -88,7 +88,7 @@ impl postacert::cms::Signer for RawRsaSigner {
 /// chain; each paired with the name of its implementation: the external raw one always, the
 /// crate's software signers when their features are on.
 #[allow(unused_mut)]
-pub fn signers(name: &str) -> Vec<(&'static str, Box<dyn postacert::cms::Signer>)> {
+pub fn signers(name: &str) -> Vec<(&'static str, Box<dyn pecmail::cms::Signer>)> {
     use rsa::pkcs8::DecodePrivateKey;
     let key = pki(&format!("{name}.key.der"));
     let cert = pki(&format!("{name}.der"));
@@ -98,20 +98,19 @@ pub fn signers(name: &str) -> Vec<(&'static str, Box<dyn postacert::cms::Signer>
         certificate: cert.clone(),
         chain: chain.clone(),
     };
-    let mut out: Vec<(&'static str, Box<dyn postacert::cms::Signer>)> =
-        vec![("raw", Box::new(raw))];
+    let mut out: Vec<(&'static str, Box<dyn pecmail::cms::Signer>)> = vec![("raw", Box::new(raw))];
     #[cfg(feature = "rsa-signer")]
     out.push((
         "rsa",
         Box::new(
-            postacert::cms::RsaSigner::from_pkcs8_der(&key, cert.clone(), chain.clone()).unwrap(),
+            pecmail::cms::RsaSigner::from_pkcs8_der(&key, cert.clone(), chain.clone()).unwrap(),
         ),
     ));
     #[cfg(feature = "aws-lc")]
     out.push((
         "aws-lc",
         Box::new(
-            postacert::cms::AwsLcSigner::from_pkcs8_der(&key, cert.clone(), chain.clone()).unwrap(),
+            pecmail::cms::AwsLcSigner::from_pkcs8_der(&key, cert.clone(), chain.clone()).unwrap(),
         ),
     ));
     let _ = (key, cert, chain);

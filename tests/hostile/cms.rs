@@ -4,8 +4,8 @@
 use cms::content_info::ContentInfo;
 use cms::signed_data::{SignedData, SignerInfos};
 use der::{Decode, Encode};
-use postacert::ErrorKind::*;
-use postacert::cms::{SignOptions, SigningIdentity, VerifyOptions, verify_detached};
+use pecmail::ErrorKind::*;
+use pecmail::cms::{SignOptions, SigningIdentity, VerifyOptions, verify_detached};
 
 use super::common::{messages, pki, signers};
 use super::{Case, Expect, Outcome};

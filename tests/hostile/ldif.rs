@@ -1,8 +1,8 @@
 //! LDIF: the provider index reader against huge values, endless folding and too many
 //! entries or values.
 
-use postacert::ErrorKind::*;
-use postacert::trust::{IndexOptions, ProviderIndex};
+use pecmail::ErrorKind::*;
+use pecmail::trust::{IndexOptions, ProviderIndex};
 
 use super::{Case, Expect, Outcome};
 

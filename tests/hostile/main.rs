@@ -16,7 +16,7 @@ mod xml;
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 
-use postacert::{DiagnosticCode, Error, ErrorKind};
+use pecmail::{DiagnosticCode, Error, ErrorKind};
 
 // ---- Memory ---------------------------------------------------------------------------------
 

@@ -1,10 +1,10 @@
 //! MIME: the strict split and the reader's structure, against boundaries in the content,
 //! truncation, nesting, huge headers, NUL bytes, broken base64, mixed line ends.
 
-use postacert::DiagnosticCode::*;
-use postacert::ErrorKind::*;
-use postacert::mime::{SignedMessage, SplitOptions};
-use postacert::read::{ReadOptions, read};
+use pecmail::DiagnosticCode::*;
+use pecmail::ErrorKind::*;
+use pecmail::mime::{SignedMessage, SplitOptions};
+use pecmail::read::{ReadOptions, read};
 
 use super::common::messages;
 use super::{Case, Expect, Outcome};
@@ -13,7 +13,7 @@ pub fn acceptance() -> Vec<u8> {
     let (_, alfa) = super::common::signers("alfa").into_iter().next().unwrap();
     let (_, beta) = super::common::signers("beta").into_iter().next().unwrap();
     messages::all(
-        postacert::Backend::default(),
+        pecmail::Backend::default(),
         alfa.as_ref(),
         beta.as_ref(),
         false,

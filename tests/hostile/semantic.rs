@@ -2,12 +2,12 @@
 //! signing for mailboxes that are not theirs, nesting beyond the limit, spoofed display
 //! names, header injection through encoded words.
 
-use postacert::DiagnosticCode::*;
-use postacert::cms::SigningIdentity;
-use postacert::mime::{SignedMessage, SplitOptions};
-use postacert::read::{PecMessage, ReadOptions, read};
-use postacert::smime::{self, MessageSignOptions};
-use postacert::{DiagnosticCode, PecTime};
+use pecmail::DiagnosticCode::*;
+use pecmail::cms::SigningIdentity;
+use pecmail::mime::{SignedMessage, SplitOptions};
+use pecmail::read::{PecMessage, ReadOptions, read};
+use pecmail::smime::{self, MessageSignOptions};
+use pecmail::{DiagnosticCode, PecTime};
 
 use super::common::{messages, pki, signers};
 use super::{Case, Expect, Outcome};
@@ -35,7 +35,7 @@ fn fixture(name: &str) -> Vec<u8> {
     let (_, alfa) = signers("alfa").into_iter().next().unwrap();
     let (_, beta) = signers("beta").into_iter().next().unwrap();
     messages::all(
-        postacert::Backend::default(),
+        pecmail::Backend::default(),
         alfa.as_ref(),
         beta.as_ref(),
         false,
@@ -115,11 +115,8 @@ pub fn cases() -> Vec<Case> {
     let mut nested = messages::ORDINARY_MAIL.as_bytes().to_vec();
     let (_, beta_key) = signers("beta").into_iter().next().unwrap();
     for _ in 0..6 {
-        nested = postacert::build::AnomalyEnvelope::new(&nested, "ancora", messages::at(1))
-            .prepare(
-                &messages::beta(),
-                &postacert::build::BuildOptions::default(),
-            )
+        nested = pecmail::build::AnomalyEnvelope::new(&nested, "ancora", messages::at(1))
+            .prepare(&messages::beta(), &pecmail::build::BuildOptions::default())
             .unwrap()
             .sign_with(beta_key.as_ref())
             .unwrap()
@@ -168,24 +165,21 @@ pub fn cases() -> Vec<Case> {
                 |e| {
                     // The daticert is base64: rebuild the receipt about the ordinary recipient.
                     let _ = e;
-                    let facts = postacert::build::OriginalFacts::from_original(
+                    let facts = pecmail::build::OriginalFacts::from_original(
                         messages::ORIGINAL.as_bytes(),
                         messages::SENDER,
                         messages::recipients(),
                         "opec-alfa.20260601100000.1@pec.alfa.test",
                     )
                     .unwrap();
-                    let built = postacert::build::Delivery::new(
+                    let built = pecmail::build::Delivery::new(
                         &facts,
                         messages::ORDINARY,
-                        postacert::daticert::ReceiptKind::Summary,
+                        pecmail::daticert::ReceiptKind::Summary,
                         "beta-x@pec.beta.test",
                         messages::at(2),
                     )
-                    .prepare(
-                        &messages::beta(),
-                        &postacert::build::BuildOptions::default(),
-                    )
+                    .prepare(&messages::beta(), &pecmail::build::BuildOptions::default())
                     .unwrap()
                     .sign_with(beta_key.as_ref())
                     .unwrap()

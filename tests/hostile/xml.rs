@@ -1,9 +1,9 @@
 //! XML: `daticert.xml` against entity bombs, external entities, huge and deep documents,
 //! bad encodings.
 
-use postacert::DiagnosticCode::*;
-use postacert::ErrorKind::*;
-use postacert::daticert::{Daticert, ParseOptions};
+use pecmail::DiagnosticCode::*;
+use pecmail::ErrorKind::*;
+use pecmail::daticert::{Daticert, ParseOptions};
 
 use super::{Case, Expect, Outcome};
 
