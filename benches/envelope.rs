@@ -69,7 +69,7 @@ static ALLOCATOR: Counting = Counting;
 
 /// A software key over the `rsa` crate (the RSA operation is negligible at this size).
 struct Key {
-    key: rsa::RsaPrivateKey,
+    key: rsa::PrivateKey,
     certificate: Vec<u8>,
     chain: Vec<Vec<u8>>,
 }
@@ -110,7 +110,7 @@ Content-Transfer-Encoding: base64\r\n\r\n"
 fn main() {
     use rsa::pkcs8::DecodePrivateKey;
     let key = Key {
-        key: rsa::RsaPrivateKey::from_pkcs8_der(&pki("alfa.key.der")).unwrap(),
+        key: rsa::PrivateKey::from_pkcs8_der(&pki("alfa.key.der")).unwrap(),
         certificate: pki("alfa.der"),
         chain: vec![pki("ca1.der")],
     };

@@ -50,7 +50,7 @@ fn pki(file: &str) -> Vec<u8> {
 /// A software signer over the `rsa` crate, as an HSM stand-in (`CKM_RSA_PKCS` style: it signs
 /// the DigestInfo it is given).
 struct SoftKey {
-    key: rsa::RsaPrivateKey,
+    key: rsa::PrivateKey,
     certificate: Vec<u8>,
     chain: Vec<Vec<u8>>,
 }
@@ -59,7 +59,7 @@ impl SoftKey {
     fn load(name: &str) -> SoftKey {
         use rsa::pkcs8::DecodePrivateKey;
         SoftKey {
-            key: rsa::RsaPrivateKey::from_pkcs8_der(&pki(&format!("{name}.key.der")))
+            key: rsa::PrivateKey::from_pkcs8_der(&pki(&format!("{name}.key.der")))
                 .expect("test key"),
             certificate: pki(&format!("{name}.der")),
             chain: vec![pki("ca1.der")],

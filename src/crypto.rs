@@ -226,7 +226,7 @@ pub(crate) struct RsaPublicKey {
     bits: usize,
     /// The `rsa` crate's form, built on first use by the RustCrypto backend only: building it
     /// costs more than an AWS-LC verification (Montgomery parameters).
-    key: std::sync::OnceLock<Option<rsa::RsaPublicKey>>,
+    key: std::sync::OnceLock<Option<rsa::PublicKey>>,
     /// AWS-LC's parsed form for SHA-256, the digest of every signature this crate makes.
     #[cfg(feature = "aws-lc")]
     aws_sha256: Option<aws_lc_rs::signature::ParsedPublicKey>,
@@ -292,10 +292,10 @@ impl RsaPublicKey {
     }
 
     /// The `rsa` crate's key, built once.
-    fn rust_crypto(&self) -> Result<&rsa::RsaPublicKey, Error> {
+    fn rust_crypto(&self) -> Result<&rsa::PublicKey, Error> {
         use rsa::pkcs1::DecodeRsaPublicKey;
         self.key
-            .get_or_init(|| rsa::RsaPublicKey::from_pkcs1_der(&self.der).ok())
+            .get_or_init(|| rsa::PublicKey::from_pkcs1_der(&self.der).ok())
             .as_ref()
             .ok_or_else(|| {
                 Error::new(

@@ -106,12 +106,28 @@ impl fmt::Display for ErrorKind {
 
 /// The error type of every fallible operation in the crate.
 ///
-/// Match on [`Error::kind`]; the message is for humans and may change.
+/// Match on [`Error::kind`]; the message is for humans and may change. `Display` writes
+/// `kind: message`, then ` (at byte N)` when the offset is known.
+#[derive(thiserror::Error)]
+#[error("{kind}: {message}{}", AtByte(*offset))]
 pub struct Error {
     kind: ErrorKind,
     message: String,
     offset: Option<usize>,
+    #[source]
     source: Option<Box<dyn StdError + Send + Sync + 'static>>,
+}
+
+/// ` (at byte N)` after an error's message, when its offset is known.
+struct AtByte(Option<usize>);
+
+impl fmt::Display for AtByte {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Some(offset) => write!(f, " (at byte {offset})"),
+            None => Ok(()),
+        }
+    }
 }
 
 impl Error {
@@ -164,24 +180,6 @@ impl fmt::Debug for Error {
             d.field("source", source);
         }
         d.finish()
-    }
-}
-
-impl fmt::Display for Error {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.kind, self.message)?;
-        if let Some(offset) = self.offset {
-            write!(f, " (at byte {offset})")?;
-        }
-        Ok(())
-    }
-}
-
-impl StdError for Error {
-    fn source(&self) -> Option<&(dyn StdError + 'static)> {
-        self.source
-            .as_deref()
-            .map(|s| s as &(dyn StdError + 'static))
     }
 }
 

@@ -86,7 +86,7 @@
 //! ```
 
 #![deny(missing_docs)]
-#![deny(unsafe_code)]
+#![forbid(unsafe_code)]
 #![warn(rust_2018_idioms, unreachable_pub)]
 #![cfg_attr(
     not(test),
@@ -107,9 +107,8 @@ pub mod cms;
 mod crypto;
 pub mod daticert;
 mod error;
-#[cfg(feature = "ffi")]
-pub mod ffi;
 pub mod mime;
+pub mod pem;
 pub mod read;
 pub mod rules;
 pub mod smime;

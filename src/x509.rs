@@ -44,10 +44,11 @@ pub struct CertificateInfo {
 }
 
 impl CertificateInfo {
-    /// Describes a certificate (DER): a provider certificate of the index (spec 7.2, 8), say.
-    /// Fails with [`ErrorKind::MalformedCms`] when it does not decode.
+    /// Describes a certificate (DER, or PEM with one block: [`crate::pem`]): a provider
+    /// certificate of the index (spec 7.2, 8), say. Fails with [`ErrorKind::MalformedCms`]
+    /// when it does not decode.
     pub fn from_der(der: &[u8]) -> Result<CertificateInfo, Error> {
-        Ok(Cert::from_der(der)?.info())
+        Ok(Cert::from_der(&crate::pem::certificate(der)?)?.info())
     }
 }
 

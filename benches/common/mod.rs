@@ -2,9 +2,6 @@
 //! repeated runs; no statistics crate needed for side-by-side ratios).
 #![allow(dead_code)]
 
-#[cfg(feature = "openssl-bench")]
-pub mod ossl;
-
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -72,11 +69,14 @@ pub fn content(size: usize) -> Vec<u8> {
     line.iter().copied().cycle().take(size).collect()
 }
 
-/// A file of the test PKI.
+/// A file of the test PKI (`tests/fixtures/pki` at the repository's root; the benchmarks of
+/// `interop/` include these helpers by path).
 pub fn pki(file: &str) -> Vec<u8> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/pki")
-        .join(file);
+    let mut root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    if !root.join("tests/fixtures/pki").is_dir() {
+        root.pop();
+    }
+    let path = root.join("tests/fixtures/pki").join(file);
     std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 

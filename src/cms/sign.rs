@@ -89,17 +89,21 @@ fn sha256_algorithm() -> AlgorithmIdentifierOwned {
 }
 
 impl SigningIdentity {
-    /// Parses the signing certificate (DER) and the intermediates to embed (DER). Fails with
-    /// [`ErrorKind::InvalidInput`] when a certificate does not decode or the key is not RSA.
+    /// Parses the signing certificate and the intermediates to embed, each DER or PEM
+    /// ([`crate::pem`]). Fails with [`ErrorKind::InvalidInput`] when a certificate does not
+    /// decode or the key is not RSA.
     pub fn new(certificate: &[u8], chain: &[Vec<u8>]) -> Result<SigningIdentity, Error> {
-        let cert = Cert::from_der(certificate)
+        let certificate = crate::pem::certificate(certificate)?;
+        let cert = Cert::from_der(&certificate)
             .map_err(|e| invalid(format!("certificate: {}", e.message())))?;
         let key = cert
             .public_key()
             .map_err(|e| invalid(format!("certificate: {}", e.message())))?;
         let mut certificates = vec![CertificateChoices::Certificate(cert.parsed.clone())];
         for (i, der) in chain.iter().enumerate() {
-            let c = Certificate::from_der(der)
+            let der = crate::pem::certificate(der)
+                .map_err(|e| invalid(format!("chain certificate {i}: {}", e.message())))?;
+            let c = Certificate::from_der(&der)
                 .map_err(|e| invalid(format!("chain certificate {i}: does not decode: {e}")))?;
             certificates.push(CertificateChoices::Certificate(c));
         }

@@ -63,8 +63,11 @@ pub trait Signer: Send + Sync {
 }
 
 /// A [`Signer`]'s failure, keeping the underlying error as its `source()`.
+#[derive(thiserror::Error)]
+#[error("{message}")]
 pub struct SignerError {
     message: String,
+    #[source]
     source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
 }
 
@@ -103,40 +106,28 @@ impl fmt::Debug for SignerError {
     }
 }
 
-impl fmt::Display for SignerError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-
-impl std::error::Error for SignerError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        self.source
-            .as_deref()
-            .map(|s| s as &(dyn std::error::Error + 'static))
-    }
-}
-
 /// A software RSA key over the pure-Rust `rsa` crate (feature `rsa-signer`), for tests and
 /// development. It signs the DigestInfo without blinding, so timing may leak; production
 /// providers sign with an HSM (spec: Aruba's manual) or [`AwsLcSigner`](super::AwsLcSigner).
 #[cfg(feature = "rsa-signer")]
 pub struct RsaSigner {
-    key: rsa::RsaPrivateKey,
+    key: rsa::PrivateKey,
     certificate: Vec<u8>,
     chain: Vec<Vec<u8>>,
 }
 
 #[cfg(feature = "rsa-signer")]
 impl RsaSigner {
-    /// A signer from a PKCS #8 DER private key, the DER certificate and its chain.
+    /// A signer from a PKCS #8 private key, the certificate and its chain, each DER or PEM
+    /// ([`crate::pem`]; a PKCS #1 or encrypted key is refused with what to pass instead).
     pub fn from_pkcs8_der(
         key: &[u8],
         certificate: Vec<u8>,
         chain: Vec<Vec<u8>>,
     ) -> Result<Self, crate::Error> {
         use rsa::pkcs8::DecodePrivateKey;
-        let key = rsa::RsaPrivateKey::from_pkcs8_der(key).map_err(|e| {
+        let (key, certificate, chain) = der_inputs(key, certificate, chain)?;
+        let key = rsa::PrivateKey::from_pkcs8_der(&key).map_err(|e| {
             crate::Error::new(
                 crate::ErrorKind::InvalidInput,
                 format!("key: not a PKCS #8 RSA private key: {e}"),
@@ -236,7 +227,8 @@ impl AwsLcSigner {
         certificate: Vec<u8>,
         chain: Vec<Vec<u8>>,
     ) -> Result<Self, crate::Error> {
-        let key = aws_lc_rs::rsa::KeyPair::from_pkcs8(key).map_err(|e| {
+        let (key, certificate, chain) = der_inputs(key, certificate, chain)?;
+        let key = aws_lc_rs::rsa::KeyPair::from_pkcs8(&key).map_err(|e| {
             crate::Error::new(
                 crate::ErrorKind::InvalidInput,
                 format!("key: not a PKCS #8 RSA private key: {e}"),
@@ -293,4 +285,24 @@ impl fmt::Debug for AwsLcSigner {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AwsLcSigner").finish_non_exhaustive()
     }
+}
+
+/// A software signer's PKCS #8 key, certificate and chain, all DER.
+#[cfg(any(feature = "rsa-signer", feature = "aws-lc"))]
+type DerInputs = (Vec<u8>, Vec<u8>, Vec<Vec<u8>>);
+
+/// The key, certificate and chain of a software signer as DER, each given DER or PEM.
+#[cfg(any(feature = "rsa-signer", feature = "aws-lc"))]
+fn der_inputs(
+    key: &[u8],
+    certificate: Vec<u8>,
+    chain: Vec<Vec<u8>>,
+) -> Result<DerInputs, crate::Error> {
+    let key = crate::pem::private_key(key)?.into_owned();
+    let certificate = crate::pem::certificate(&certificate)?.into_owned();
+    let chain = chain
+        .iter()
+        .map(|c| crate::pem::certificate(c).map(std::borrow::Cow::into_owned))
+        .collect::<Result<_, _>>()?;
+    Ok((key, certificate, chain))
 }

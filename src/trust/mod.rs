@@ -214,11 +214,24 @@ impl TrustStore {
         TrustStore::default()
     }
 
-    /// Adds a provider. Fails with [`ErrorKind::InvalidInput`] when a certificate does not
-    /// decode.
-    pub fn add_provider(&mut self, provider: Provider) -> Result<(), Error> {
+    /// Adds a provider. Its certificates may be DER or PEM ([`crate::pem`]); they are kept
+    /// as DER. Fails with [`ErrorKind::InvalidInput`] when a certificate does not decode.
+    pub fn add_provider(&mut self, mut provider: Provider) -> Result<(), Error> {
         let p = self.providers.len();
-        for (c, der) in provider.certificates.iter().enumerate() {
+        for (c, der) in provider.certificates.iter_mut().enumerate() {
+            let named = |e: Error| {
+                Error::new(
+                    ErrorKind::InvalidInput,
+                    format!(
+                        "provider {:?} certificate {c}: {}",
+                        provider.name,
+                        e.message()
+                    ),
+                )
+            };
+            if let std::borrow::Cow::Owned(decoded) = crate::pem::certificate(der).map_err(named)? {
+                *der = decoded;
+            }
             let cert = Cert::from_der(der).map_err(|e| {
                 Error::new(
                     ErrorKind::InvalidInput,
@@ -245,21 +258,23 @@ impl TrustStore {
         Ok(())
     }
 
-    /// Adds a trust anchor (a root, or the PEC CA itself), DER.
+    /// Adds a trust anchor (a root, or the PEC CA itself), DER or PEM.
     pub fn add_anchor(&mut self, der: &[u8]) -> Result<(), Error> {
         self.anchors.push(Self::cert("anchor", der)?);
         Ok(())
     }
 
     /// Adds an intermediate certificate used to build chains when a message does not carry
-    /// it, DER.
+    /// it, DER or PEM.
     pub fn add_intermediate(&mut self, der: &[u8]) -> Result<(), Error> {
         self.intermediates.push(Self::cert("intermediate", der)?);
         Ok(())
     }
 
     fn cert(what: &str, der: &[u8]) -> Result<Cert, Error> {
-        Cert::from_der(der)
+        let named =
+            |e: Error| Error::new(ErrorKind::InvalidInput, format!("{what}: {}", e.message()));
+        Cert::from_der(&crate::pem::certificate(der).map_err(named)?)
             .map_err(|e| Error::new(ErrorKind::InvalidInput, format!("{what}: {}", e.message())))
     }
 

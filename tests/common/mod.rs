@@ -3,33 +3,60 @@
 
 pub mod messages;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+
+/// The repository's root: this package's directory, or for a member of the workspace
+/// (`ffi/`, `cli/`, `interop/`, which include these helpers by path) its parent.
+pub fn repo_root() -> PathBuf {
+    let here = Path::new(env!("CARGO_MANIFEST_DIR"));
+    if here.join("tests/fixtures/pki").is_dir() {
+        here.to_path_buf()
+    } else {
+        here.parent()
+            .expect("a workspace member has a parent")
+            .to_path_buf()
+    }
+}
 
 /// `../shared/corpus` beside the repository, when it exists. The corpus is third-party data:
 /// tests read it in place and never copy it.
 pub fn corpus_dir() -> Option<PathBuf> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
+    let dir = repo_root().join("../shared/corpus");
     dir.is_dir().then_some(dir)
 }
 
-/// Prints why a corpus test did nothing, so that a green run without corpus is visible.
+/// What a corpus test does when `../shared/corpus` is absent: it fails, naming the folder,
+/// so that a green run always means the real provider messages were checked. Locally (not
+/// under CI, where `CI` is set), `PECMAIL_SKIP_CORPUS=1` turns the failure into a skip that
+/// says so on stderr.
 pub fn skip_without_corpus(test: &str) {
+    let folder = repo_root().join("../shared/corpus");
+    let ci = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0");
+    let opt_out = std::env::var("PECMAIL_SKIP_CORPUS").is_ok_and(|v| v == "1");
+    if ci || !opt_out {
+        panic!(
+            "{test}: the corpus of real provider messages, {}, is missing{}; it is third-party \
+             data read in place (see ../shared/README.md). Without it, set \
+             PECMAIL_SKIP_CORPUS=1 to skip the corpus tests locally (never under CI)",
+            folder.display(),
+            if ci { " under CI" } else { "" }
+        );
+    }
     eprintln!(
-        "SKIPPED {test}: ../shared/corpus is absent, so no real provider message was checked"
+        "SKIPPED {test}: {} is absent and PECMAIL_SKIP_CORPUS=1",
+        folder.display()
     );
 }
 
 /// A file of the test PKI (`tests/fixtures/pki`, made by its `make.sh`; test keys only).
 pub fn pki(file: &str) -> Vec<u8> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/pki")
-        .join(file);
+    let path = repo_root().join("tests/fixtures/pki").join(file);
     std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
 /// The path of a file of the test PKI, for OpenSSL command lines.
 pub fn pki_path(file: &str) -> String {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    repo_root()
         .join("tests/fixtures/pki")
         .join(file)
         .to_string_lossy()
@@ -59,7 +86,7 @@ pub const TEST_TIME_UNIX: i64 = 1_780_272_000;
 /// raw PKCS #11 `CKM_RSA_PKCS` mechanism would. It makes the signing tests run in any build,
 /// and shows the trait works for external implementations.
 pub struct RawRsaSigner {
-    key: rsa::RsaPrivateKey,
+    key: rsa::PrivateKey,
     certificate: Vec<u8>,
     chain: Vec<Vec<u8>>,
 }
@@ -94,7 +121,7 @@ pub fn signers(name: &str) -> Vec<(&'static str, Box<dyn pecmail::cms::Signer>)>
     let cert = pki(&format!("{name}.der"));
     let chain = vec![pki("ca1.der")];
     let raw = RawRsaSigner {
-        key: rsa::RsaPrivateKey::from_pkcs8_der(&key).unwrap(),
+        key: rsa::PrivateKey::from_pkcs8_der(&key).unwrap(),
         certificate: cert.clone(),
         chain: chain.clone(),
     };

@@ -5,7 +5,7 @@ use std::ffi::c_char;
 
 use super::pecmail_status;
 use super::{Fail, byte_arrays, bytes, guard, handle, null, optional_string, put, string, strings};
-use crate::trust::{IndexOptions, Provider, ProviderIndex, TrustStore};
+use pecmail::trust::{IndexOptions, Provider, ProviderIndex, TrustStore};
 
 /// Which signers are PEC providers ([`TrustStore`]). Free with
 /// [`pecmail_trust_store_free`].

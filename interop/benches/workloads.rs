@@ -1,20 +1,20 @@
 //! Every workload of `BENCHMARKS.md`, ours beside OpenSSL on the same bytes in the same run.
 //!
 //! ```text
-//! cargo bench --features openssl-bench --bench workloads
+//! cargo bench -p pecmail-interop --bench workloads
 //! ```
 //!
 //! - build and sign a transport envelope around an original of 1 KB, 100 KB, 10 MB and
 //!   100 MB: ours is `TransportEnvelope::prepare` + `sign_with` (the message as built, the
 //!   original borrowed); OpenSSL's is `openssl cms -sign -binary` over the very entity we
 //!   sign (`CMS_sign` detached + `SMIME_write_CMS`, the whole `multipart/signed` message, see
-//!   `common/ossl.rs`): OpenSSL does not build the PEC entity (headers, daticert, body text),
+//!   `ossl.rs`): OpenSSL does not build the PEC entity (headers, daticert, body text),
 //!   so the comparison favours it.
 //!   SHA-256 of the original alone is printed too (target at 100 MB: ours within 1.3 times);
 //! - read and verify the same envelopes: ours is `read::read` (strict: split, CMS, trust
 //!   against the test index and root, daticert, classification, cross-checks); OpenSSL's is
 //!   `openssl cms -verify -binary` with full chain verification (`SMIME_read_CMS` +
-//!   `CMS_verify`, see `common/ossl.rs`);
+//!   `CMS_verify`, see `ossl.rs`);
 //! - build and sign an acceptance receipt, and read and verify it, likewise;
 //! - parse a `daticert.xml` (strict and lenient): OpenSSL has no counterpart.
 //!
@@ -23,11 +23,13 @@
 //! workload are interleaved (ours, OpenSSL's, ours, ...) so that load on the machine falls
 //! on both sides alike.
 
+#[path = "../../benches/common/mod.rs"]
 mod common;
+mod ossl;
 
 use std::time::Duration;
 
-use common::{budget, interleaved, label, median, ossl, pki};
+use common::{budget, interleaved, label, median, pki};
 use openssl::cms::{CMSOptions, CmsContentInfo};
 use openssl::pkey::PKey;
 use openssl::stack::Stack;

@@ -1,12 +1,11 @@
-//! The `inspect` example as a command: its JSON Lines fields and values (which conformance
-//! harnesses depend on), its text report, its options and its exit codes.
-//!
-//! `cargo test` builds the examples beside the test binaries (`target/<profile>/examples/`);
-//! these tests run the one built with them.
+//! `pecmail inspect`: its JSON Lines fields and values (which conformance harnesses depend
+//! on), its text report, its options and its exit codes. Cargo builds the `pecmail` binary
+//! for these tests (`CARGO_BIN_EXE_pecmail`).
 
+#[path = "../../tests/common/mod.rs"]
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Output};
 
 use common::messages::{self, Built};
@@ -40,20 +39,11 @@ const CLIENT_MESSAGE_ID: &str = "<20260601095958.1234@client.example>";
 
 // ---- Running the example -------------------------------------------------------------------
 
-/// `target/<profile>/examples/inspect`: the test runs from `target/<profile>/deps/`.
-fn inspect_binary() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let profile_dir = exe.parent().and_then(Path::parent).unwrap();
-    let bin = profile_dir
-        .join("examples")
-        .join(format!("inspect{}", std::env::consts::EXE_SUFFIX));
-    assert!(
-        bin.is_file(),
-        "{} is missing: `cargo test` builds the examples; with a target filter add \
-         `--example inspect` or run `cargo build --example inspect` first",
-        bin.display()
-    );
-    bin
+/// `pecmail inspect`: the binary Cargo built for this test, and the command.
+fn inspect_command() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_pecmail"));
+    command.arg("inspect");
+    command
 }
 
 fn pki_arg(file: &str) -> String {
@@ -75,11 +65,7 @@ fn trust_args() -> Vec<String> {
 }
 
 fn run(args: &[String], files: &[PathBuf]) -> Output {
-    Command::new(inspect_binary())
-        .args(args)
-        .args(files)
-        .output()
-        .unwrap()
+    inspect_command().args(args).args(files).output().unwrap()
 }
 
 /// Runs with `--json` and parses every line; checks one line per file.
@@ -585,7 +571,10 @@ fn bad_usage_exits_2_with_the_usage() {
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
         assert!(stderr.contains(message), "{args:?}: {stderr}");
-        assert!(stderr.contains("usage: inspect [--json]"), "{args:?}");
+        assert!(
+            stderr.contains("usage: pecmail inspect [--json]"),
+            "{args:?}"
+        );
         assert!(out.stdout.is_empty(), "{args:?}");
     }
     // A trust file that is not a certificate, or is missing: 2, before any file is read.
@@ -604,7 +593,7 @@ fn bad_usage_exits_2_with_the_usage() {
     }
     let help = run(&["--help".into()], &[]);
     assert_eq!(help.status.code(), Some(0));
-    assert!(String::from_utf8_lossy(&help.stdout).starts_with("usage: inspect"));
+    assert!(String::from_utf8_lossy(&help.stdout).starts_with("usage: pecmail inspect"));
 }
 
 /// Every corpus row, `--json --lenient`: the daticert `tipo` (and kind, and signature) is the
@@ -624,7 +613,7 @@ fn every_corpus_row_has_the_manifest_tipo() {
         .collect();
     assert!(rows.len() >= 29, "{} rows", rows.len());
     let files: Vec<PathBuf> = rows.iter().map(|r| PathBuf::from(r[0])).collect();
-    let out = Command::new(inspect_binary())
+    let out = inspect_command()
         .current_dir(&dir)
         .args(["--json", "--lenient"])
         .args(&files)
@@ -689,6 +678,64 @@ fn every_corpus_row_has_the_manifest_tipo() {
         );
         // No trust store was given: nothing is trusted, so nothing is valid.
         assert_eq!(subject.get("valid"), &Json::Bool(false), "{path}");
+    }
+}
+
+/// `pecmail inspect --json` prints, over every corpus message and in both modes, exactly the
+/// lines the `inspect` example printed before it became this command
+/// (`tests/corpus-inspect.tsv` holds their SHA-256), and the table covers every manifest row.
+#[test]
+fn corpus_lines_are_what_the_inspect_example_printed() {
+    use sha2::Digest;
+    let Some(dir) = corpus_dir() else {
+        skip_without_corpus("corpus_lines_are_what_the_inspect_example_printed");
+        return;
+    };
+    let table = include_str!("corpus-inspect.tsv");
+    let rows: Vec<Vec<&str>> = table
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .map(|l| l.split('\t').collect())
+        .collect();
+    let manifest = std::fs::read_to_string(dir.join("manifest.tsv")).unwrap();
+    for file in manifest
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split('\t').next())
+    {
+        for mode in ["strict", "lenient"] {
+            assert!(
+                rows.iter().any(|r| r[0] == mode && r[1] == file),
+                "{file} ({mode}) is not in tests/corpus-inspect.tsv"
+            );
+        }
+    }
+    for mode in ["strict", "lenient"] {
+        let rows: Vec<&Vec<&str>> = rows.iter().filter(|r| r[0] == mode).collect();
+        let mut command = inspect_command();
+        command.current_dir(&dir).arg("--json");
+        if mode == "lenient" {
+            command.arg("--lenient");
+        }
+        let out = command.args(rows.iter().map(|r| r[1])).output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{mode}");
+        let stdout = String::from_utf8(out.stdout).unwrap();
+        let lines: Vec<&str> = stdout.lines().collect();
+        assert_eq!(lines.len(), rows.len(), "{mode}");
+        for (row, line) in rows.iter().zip(&lines) {
+            let json = Json::parse(line).unwrap();
+            assert_eq!(json.get("file").str(), Some(row[1]));
+            assert_eq!(json.get("kind").str(), Some(row[2]), "{mode} {}", row[1]);
+            assert_eq!(
+                json.get("signature").str(),
+                Some(row[3]),
+                "{mode} {}",
+                row[1]
+            );
+            let hash = sha2::Sha256::digest(format!("{line}\n").as_bytes());
+            let hex: String = hash.iter().map(|b| format!("{b:02x}")).collect();
+            assert_eq!(hex, row[5], "{mode} {}: the line differs: {line}", row[1]);
+        }
     }
 }
 

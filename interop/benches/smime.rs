@@ -3,7 +3,7 @@
 //! in the same run, and print the ratios.
 //!
 //! ```text
-//! cargo bench --features openssl-bench --bench smime
+//! cargo bench -p pecmail-interop --bench smime
 //! ```
 //!
 //! - sign: `SigningIdentity::prepare` (hash the content, build the signed attributes) + the software
@@ -19,6 +19,7 @@
 //!   of the same bytes (PKCS #1 v1.5 with SHA-256: hash and private-key operation), and
 //!   against the private-key operation alone, taken apart.
 
+#[path = "../../benches/common/mod.rs"]
 mod common;
 
 use std::time::Duration;
@@ -242,7 +243,7 @@ fn main() {
     let us = |d: Duration| d.as_secs_f64() * 1e6;
     let rsa_key = {
         use rsa::pkcs8::DecodePrivateKey;
-        rsa::RsaPrivateKey::from_pkcs8_der(&key).unwrap()
+        rsa::PrivateKey::from_pkcs8_der(&key).unwrap()
     };
     let aws_key = aws_lc_rs::rsa::KeyPair::from_pkcs8(&key).unwrap();
     let aws_rng = aws_lc_rs::rand::SystemRandom::new();

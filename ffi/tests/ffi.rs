@@ -2,8 +2,8 @@
 //! error code (never a crash), and a whole round trip (trust store, facts, prepare, sign by
 //! callback and in two phases, read back, accessors) works. The C example
 //! (`examples/c/`) does the same from C, under valgrind, in CI.
-#![cfg(feature = "ffi")]
 
+#[path = "../../tests/common/mod.rs"]
 mod common;
 
 use std::ffi::{CStr, CString, c_char, c_int, c_void};
@@ -11,7 +11,7 @@ use std::ptr::{null, null_mut};
 
 use common::messages::{self, ANNA, SENDER};
 use common::pki;
-use pecmail::ffi::*;
+use pecmail_ffi::*;
 use pecmail_status::*;
 
 fn at() -> pecmail_time {
@@ -48,7 +48,7 @@ unsafe extern "C" fn sign_callback(
     signature_len: *mut usize,
 ) -> c_int {
     // SAFETY: the test passes an `RsaPrivateKey` and the library the buffers it describes.
-    let key = unsafe { &*(user_data as *const rsa::RsaPrivateKey) };
+    let key = unsafe { &*(user_data as *const rsa::PrivateKey) };
     let di = unsafe { std::slice::from_raw_parts(digest_info, digest_info_len) };
     let Ok(sig) = key.sign(rsa::Pkcs1v15Sign::new_unprefixed(), di) else {
         return 1;
@@ -77,9 +77,9 @@ unsafe extern "C" fn failing_callback(
     -1
 }
 
-fn key(name: &str) -> rsa::RsaPrivateKey {
+fn key(name: &str) -> rsa::PrivateKey {
     use rsa::pkcs8::DecodePrivateKey;
-    rsa::RsaPrivateKey::from_pkcs8_der(&pki(&format!("{name}.key.der"))).unwrap()
+    rsa::PrivateKey::from_pkcs8_der(&pki(&format!("{name}.key.der"))).unwrap()
 }
 
 struct Fixture {

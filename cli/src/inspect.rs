@@ -1,12 +1,13 @@
-//! Reads received messages with the verifying reader and reports what each one is: kind,
-//! daticert `tipo`, signature, trust, provider, identifiers and every diagnostic.
+//! `pecmail inspect`: reads received messages with the verifying reader and reports what each
+//! one is: kind, daticert `tipo`, signature, trust, provider, identifiers and every
+//! diagnostic.
 //!
 //! ```text
-//! cargo run --example inspect -- [--json] [--index FILE]... [--trust FILE]... [--anchor FILE]... [--at RFC3339] [--lenient] FILE...
+//! pecmail inspect [--json] [--index FILE]... [--trust FILE]... [--anchor FILE]... [--at RFC3339] [--lenient] FILE...
 //! ```
 //!
 //! - `--json`: one JSON object per file and per line (JSON Lines) instead of the text report;
-//!   the fields are documented in the README ("Inspecting messages") and are stable.
+//!   the fields are documented in this crate's README and are stable.
 //! - `--index FILE`: the provider index (Indice dei gestori) as LDIF: every provider with its
 //!   certificates, domains and service mailbox.
 //! - `--trust FILE`: a provider's signing certificate (DER, or PEM with one or more
@@ -30,10 +31,12 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use pecmail::PecTime;
+
+use crate::json::{json_error_line, json_line};
 use pecmail::read::{PecMessage, ReadOptions, read};
 use pecmail::trust::{IndexOptions, Provider, ProviderIndex, TrustStore};
 
-const USAGE: &str = "usage: inspect [--json] [--index FILE]... [--trust FILE]... \
+const USAGE: &str = "usage: pecmail inspect [--json] [--index FILE]... [--trust FILE]... \
 [--anchor FILE]... [--at RFC3339] [--lenient] FILE...";
 
 /// The command line.
@@ -47,22 +50,23 @@ struct Args {
     files: Vec<OsString>,
 }
 
-fn main() -> ExitCode {
-    let args = match parse_args(std::env::args_os().skip(1)) {
+/// Runs `pecmail inspect` with the arguments after the command name.
+pub(crate) fn run(args: impl Iterator<Item = OsString>) -> ExitCode {
+    let args = match parse_args(args) {
         Ok(Some(args)) => args,
         Ok(None) => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;
         }
         Err(e) => {
-            eprintln!("inspect: {e}\n{USAGE}");
+            eprintln!("pecmail inspect: {e}\n{USAGE}");
             return ExitCode::from(2);
         }
     };
     let store = match trust_store(&args) {
         Ok(s) => s,
         Err(e) => {
-            eprintln!("inspect: {e}");
+            eprintln!("pecmail inspect: {e}");
             return ExitCode::from(2);
         }
     };
@@ -159,7 +163,7 @@ fn trust_store(args: &Args) -> Result<TrustStore, String> {
         let index = ProviderIndex::parse(&bytes, &IndexOptions::default())
             .map_err(|e| format!("--index {shown}: {e}"))?;
         for d in &index.diagnostics {
-            eprintln!("inspect: --index {shown}: {d}");
+            eprintln!("pecmail inspect: --index {shown}: {d}");
         }
         store
             .add_index(&index)
@@ -193,78 +197,7 @@ fn trust_store(args: &Args) -> Result<TrustStore, String> {
 fn certificates(file: &OsStr) -> Result<Vec<Vec<u8>>, String> {
     let shown = file.to_string_lossy();
     let bytes = std::fs::read(file).map_err(|e| format!("{shown}: {e}"))?;
-    if !bytes.windows(10).any(|w| w == b"-----BEGIN") {
-        return Ok(vec![bytes]);
-    }
-    let text = String::from_utf8_lossy(&bytes);
-    let mut out = Vec::new();
-    let mut lines = text.lines().map(str::trim);
-    while let Some(line) = lines.next() {
-        let Some(label) = line
-            .strip_prefix("-----BEGIN ")
-            .and_then(|l| l.strip_suffix("-----"))
-        else {
-            continue;
-        };
-        let end = format!("-----END {label}-----");
-        let mut body = String::new();
-        let mut closed = false;
-        for line in lines.by_ref() {
-            if line == end {
-                closed = true;
-                break;
-            }
-            if !line.contains(':') {
-                body.push_str(line); // RFC 1421 header lines (`Proc-Type: ...`) are skipped
-            }
-        }
-        if !closed {
-            return Err(format!("{shown}: PEM block {label:?} has no END line"));
-        }
-        if matches!(label, "CERTIFICATE" | "X509 CERTIFICATE") {
-            out.push(
-                base64(&body).ok_or_else(|| format!("{shown}: PEM block {label:?}: bad base64"))?,
-            );
-        }
-    }
-    if out.is_empty() {
-        return Err(format!("{shown}: no CERTIFICATE block in the PEM file"));
-    }
-    Ok(out)
-}
-
-/// Standard base64 (RFC 4648 section 4), padding required as PEM writes it; white space
-/// ignored.
-fn base64(text: &str) -> Option<Vec<u8>> {
-    let mut out = Vec::with_capacity(text.len() / 4 * 3);
-    let (mut acc, mut bits, mut symbols, mut padding) = (0u32, 0u32, 0usize, 0usize);
-    for c in text.bytes() {
-        let v = match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'+' => 62,
-            b'/' => 63,
-            b'=' => {
-                padding += 1;
-                continue;
-            }
-            b' ' | b'\t' | b'\r' | b'\n' => continue,
-            _ => return None,
-        };
-        if padding > 0 {
-            return None; // data after padding
-        }
-        symbols += 1;
-        acc = (acc << 6) | u32::from(v);
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((acc >> bits) as u8);
-            acc &= (1 << bits) - 1;
-        }
-    }
-    (symbols % 4 != 1 && padding == (4 - symbols % 4) % 4).then_some(out)
+    pecmail::pem::certificates(&bytes).map_err(|e| format!("{shown}: {}", e.message()))
 }
 
 /// The subject organisation (`O`) of a certificate. `None` when it does not decode or has
@@ -322,113 +255,8 @@ fn rdn_value(dn: &str, types: &[&str]) -> Option<String> {
 }
 
 /// The kind's stable kebab-case name, `not-pec` for mail that is not a signed PEC message.
-fn kind(m: &PecMessage<'_>) -> &'static str {
+pub(crate) fn kind(m: &PecMessage<'_>) -> &'static str {
     m.kind.map_or("not-pec", |k| k.as_str())
-}
-
-// ---- JSON ----------------------------------------------------------------------------------
-
-/// A JSON string: `"` and `\` escaped, control characters as `\u00XX`, the rest as is
-/// (UTF-8).
-fn json_string(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            c if c < '\u{20}' || c == '\u{7f}' => {
-                let _ = write!(out, "\\u{:04x}", u32::from(c));
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
-fn json_opt(s: Option<&str>) -> String {
-    s.map_or_else(|| "null".to_owned(), json_string)
-}
-
-fn json_object(fields: &[(&str, String)]) -> String {
-    let mut out = String::from("{");
-    for (i, (name, value)) in fields.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        let _ = write!(out, "{}:{value}", json_string(name));
-    }
-    out.push('}');
-    out
-}
-
-/// The fields of a message, `file` aside, in their documented order; values are JSON.
-fn json_fields(m: &PecMessage<'_>) -> Vec<(&'static str, String)> {
-    let nested = |n: Option<&PecMessage<'_>>| {
-        n.map_or_else(|| "null".to_owned(), |n| json_object(&json_fields(n)))
-    };
-    let diagnostics: Vec<String> = m
-        .diagnostics
-        .iter()
-        .map(|d| json_string(d.code.as_str()))
-        .collect();
-    vec![
-        ("error", "null".to_owned()),
-        ("kind", json_string(kind(m))),
-        (
-            "daticert_tipo",
-            json_opt(m.daticert_tipo.map(|t| t.as_str())),
-        ),
-        ("signature", json_string(m.signature.as_str())),
-        (
-            "signature_error",
-            json_opt(m.signature_error.as_ref().map(|e| e.to_string()).as_deref()),
-        ),
-        ("trust", json_string(m.trust_status())),
-        (
-            "trust_verdict",
-            json_opt(m.trust.as_ref().map(|t| t.verdict.as_str())),
-        ),
-        ("provider", json_opt(m.provider().as_deref())),
-        ("valid", m.is_valid().to_string()),
-        ("identifier", json_opt(m.identifier.as_deref())),
-        (
-            "client_message_id",
-            json_opt(m.client_message_id.as_deref()),
-        ),
-        ("diagnostics", format!("[{}]", diagnostics.join(","))),
-        ("embedded", nested(m.embedded.as_deref())),
-        ("inner", nested(m.inner.as_deref())),
-    ]
-}
-
-fn json_line(file: &str, m: &PecMessage<'_>) -> String {
-    let mut fields = vec![("file", json_string(file))];
-    fields.extend(json_fields(m));
-    json_object(&fields) + "\n"
-}
-
-/// A file that gave an error: `error` set, every other field null, `diagnostics` empty.
-fn json_error_line(file: &str, error: &str) -> String {
-    let null = || "null".to_owned();
-    json_object(&[
-        ("file", json_string(file)),
-        ("error", json_string(error)),
-        ("kind", null()),
-        ("daticert_tipo", null()),
-        ("signature", null()),
-        ("signature_error", null()),
-        ("trust", null()),
-        ("trust_verdict", null()),
-        ("provider", null()),
-        ("valid", null()),
-        ("identifier", null()),
-        ("client_message_id", null()),
-        ("diagnostics", "[]".to_owned()),
-        ("embedded", null()),
-        ("inner", null()),
-    ]) + "\n"
 }
 
 // ---- Text ----------------------------------------------------------------------------------

@@ -6,7 +6,7 @@
 //! - a transport envelope of about 100 KB (an original with a 90 KB base64 attachment).
 //!
 //! ```text
-//! cargo bench --features openssl-bench --bench read
+//! cargo bench -p pecmail-interop --bench read
 //! ```
 //!
 //! - ours: [`pecmail::read::read`] with [`ReadOptions::strict`] (strict split, CMS
@@ -30,11 +30,13 @@
 //! ratio is our rate over OpenSSL's (above 1 we are faster). Target (issue): with the aws-lc
 //! backend, at least OpenSSL's rate.
 
+#[path = "../../benches/common/mod.rs"]
 mod common;
+mod ossl;
 
 use std::time::Duration;
 
-use common::{median, ossl, pki};
+use common::{median, pki};
 use pecmail::build::{Acceptance, BuildOptions, EmittingProvider, TransportEnvelope};
 use pecmail::cms::{AwsLcSigner, SigningIdentity};
 use pecmail::daticert::Recipient;

@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # The C API, end to end: checks that include/pecmail.h is what cbindgen generates from
-# src/ffi, that it compiles with -Wall -Wextra -Werror -std=c99, builds the static library
-# (feature `ffi`), builds examples/c/exchange.c against it with gcc and OpenSSL's libcrypto
+# this crate (pecmail-ffi), that it compiles with -Wall -Wextra -Werror -std=c99, builds the
+# static library, builds examples/c/exchange.c against it with gcc and OpenSSL's libcrypto
 # (the example's signer), runs it, and runs it again under valgrind (no error, no leak).
 #
-#   bash scripts/c-example.sh
+#   bash ffi/c-example.sh
 #
 # Needs gcc, valgrind, OpenSSL headers and cbindgen 0.29.2; installs what is missing.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")"
+root=..
 
 say() { printf 'c-example: %s\n' "$*" >&2; }
 
@@ -28,14 +29,14 @@ if [ "$(cbindgen --version 2>/dev/null || true)" != "cbindgen 0.29.2" ]; then
   cargo install --quiet --locked cbindgen --version 0.29.2
 fi
 
-out=target/c-example
+out=$root/target/c-example
 mkdir -p "$out"
 
 say "header: regenerating with cbindgen and comparing"
-cbindgen --quiet --config cbindgen.toml --crate pecmail --output "$out/pecmail.h"
+cbindgen --quiet --config cbindgen.toml --crate pecmail-ffi --output "$out/pecmail.h"
 if ! diff -u include/pecmail.h "$out/pecmail.h"; then
   say "include/pecmail.h is out of date: run"
-  say "  cbindgen --config cbindgen.toml --crate pecmail --output include/pecmail.h"
+  say "  (cd ffi && cbindgen --config cbindgen.toml --crate pecmail-ffi --output include/pecmail.h)"
   exit 1
 fi
 
@@ -44,9 +45,9 @@ printf '#include "pecmail.h"\nint main(void) { return PECMAIL_OK; }\n' > "$out/h
 gcc -std=c99 -Wall -Wextra -Werror -pedantic -Iinclude "$out/header.c" -o "$out/header-check"
 g++ -std=c++11 -Wall -Wextra -Werror -Iinclude -x c++ "$out/header.c" -o "$out/header-check-cpp"
 
-say "library: cargo build --features ffi"
-cargo build --quiet --features ffi --lib
-lib=target/debug/libpecmail.a
+say "library: cargo build -p pecmail-ffi"
+cargo build --quiet -p pecmail-ffi --lib
+lib=$root/target/debug/libpecmail_ffi.a
 
 say "example: gcc examples/c/exchange.c"
 gcc -std=c99 -Wall -Wextra -Werror -g -Iinclude examples/c/exchange.c "$lib" \
@@ -54,10 +55,10 @@ gcc -std=c99 -Wall -Wextra -Werror -g -Iinclude examples/c/exchange.c "$lib" \
   -o "$out/exchange"
 
 say "example: running"
-"$out/exchange" tests/fixtures/pki
+"$out/exchange" $root/tests/fixtures/pki
 
 say "example: running under valgrind"
 valgrind --quiet --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite,indirect,possible \
-  "$out/exchange" tests/fixtures/pki >/dev/null
+  "$out/exchange" $root/tests/fixtures/pki >/dev/null
 
 say "ok"

@@ -6,8 +6,8 @@ use std::ffi::{CString, c_char};
 use super::{
     bytes, guard, handle, invalid, pecmail_status, pecmail_time, pecmail_trust_store, put,
 };
-use crate::daticert::{Daticert, RecipientKind};
-use crate::read::{PecMessage, ReadOptions, read};
+use pecmail::daticert::{Daticert, RecipientKind};
+use pecmail::read::{PecMessage, ReadOptions, read};
 
 /// Read with every tolerance of `ReadOptions::lenient()`.
 pub const PECMAIL_READ_LENIENT: u32 = 1;
@@ -50,13 +50,13 @@ pub struct pecmail_message {
     diagnostics: Vec<(CString, CString, CString)>,
     original: Option<Vec<u8>>,
     time: Option<pecmail_time>,
-    facts: Option<crate::build::OriginalFacts>,
+    facts: Option<pecmail::build::OriginalFacts>,
     inner: Option<Box<pecmail_message>>,
 }
 
 impl pecmail_message {
     /// The facts of its daticert, for the receipts about it.
-    pub(crate) fn facts(&self) -> Option<crate::build::OriginalFacts> {
+    pub(crate) fn facts(&self) -> Option<pecmail::build::OriginalFacts> {
         self.facts.clone()
     }
 
@@ -105,7 +105,7 @@ impl pecmail_message {
                 unix_seconds: d.data.time.unix_seconds(),
                 offset_minutes: d.data.time.offset_minutes(),
             }),
-            facts: d.map(crate::build::OriginalFacts::from_daticert),
+            facts: d.map(pecmail::build::OriginalFacts::from_daticert),
             inner: m
                 .embedded
                 .as_deref()

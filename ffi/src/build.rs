@@ -8,14 +8,14 @@ use super::{
     Fail, byte_arrays, bytes, guard, handle, invalid, null, pecmail_bytes, pecmail_message,
     pecmail_status, pecmail_time, string, strings,
 };
-use crate::build::{
+use pecmail::build::{
     Acceptance, AnomalyEnvelope, BuildOptions, Delivery, DeliveryTimeout, EmittingProvider,
     NonAcceptance, NonDelivery, OriginalFacts, TakingInCharge, Timeout, TransportEnvelope,
     VirusDetection,
 };
-use crate::cms::SigningIdentity;
-use crate::daticert::{CertError, ReceiptKind, Recipient};
-use crate::smime::PendingMessage;
+use pecmail::cms::SigningIdentity;
+use pecmail::daticert::{CertError, ReceiptKind, Recipient};
+use pecmail::smime::PendingMessage;
 
 /// The provider that emits messages: its name (`gestore-emittente`) and signing certificate.
 /// Free with [`pecmail_emitter_free`].
@@ -187,7 +187,7 @@ pub unsafe extern "C" fn pecmail_facts_free(f: *mut pecmail_facts) {
 /// `out` must be NULL or valid for a write.
 unsafe fn pending(
     out: *mut *mut pecmail_pending,
-    p: Result<PendingMessage<'_>, crate::Error>,
+    p: Result<PendingMessage<'_>, pecmail::Error>,
 ) -> Result<(), Fail> {
     if out.is_null() {
         return Err(null("out"));
