@@ -1,4 +1,4 @@
-//! A whole PEC exchange between two providers of the test PKI.
+//! A whole PEC exchange between two providers of the test PKI (test keys only).
 //!
 //! ```text
 //! cargo run --example exchange [-- --out DIR]
@@ -6,32 +6,37 @@
 //!
 //! Mario (`mario.rossi@pec.alfa.test`, provider Alfa) writes to Anna (`To`, a PEC mailbox at
 //! provider Beta), Luca (`Cc`, PEC at Beta) and an ordinary address (`Cc`). Each step builds
-//! a message with the crate, prints it in one line, and reads it back through the verifying
-//! reader against a trust store of both providers:
+//! a message with the crate, signs it with the provider's software key
+//! ([`pecmail::cms::RsaSigner`], feature `rsa-signer`, on by default), prints who sends it
+//! to whom and when, and reads it back through the verifying reader against a trust store
+//! of both providers:
 //!
 //! 1. Alfa's access point accepts the message: acceptance receipt to Mario, transport
 //!    envelope to all three recipients;
 //! 2. Beta's incoming point verifies the envelope and takes it in charge for Anna and Luca
 //!    (receipt to Alfa's service mailbox);
-//! 3. Beta's delivery point stores it and sends Mario a complete delivery receipt for Anna
-//!    (`To`) and a summary one for Luca (`Cc`);
+//! 3. Beta's delivery point stores it and sends Mario one receipt per PEC recipient: a
+//!    complete one for Anna (`To`: the type Mario asked for), a summary one for Luca (`Cc`);
+//!    the ordinary address gets none;
 //! 4. Mario writes to Giulia at Beta, whose incoming point never answers: Alfa's delivery
 //!    tracker sends Mario the 12 h notice, then the 24 h one.
 //!
 //! The decisions are the crate's provider rules ([`pecmail::rules`]): the access point's
 //! checks, the incoming point's decision, the receipt fan-out, the tracker.
 //!
-//! `--out DIR` also writes every message as a `.eml` file. The process fails if any message
-//! does not read back as valid, of its kind.
+//! `--out DIR` also writes every message as a `.eml` file, which `pecmail inspect` (the
+//! `cli/` crate) reads. The process fails if any message does not read back as valid, of
+//! its kind.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use pecmail::PecTime;
 use pecmail::build::{
     Acceptance, BuildOptions, DeliveryTimeout, EmittingProvider, MessageKind, OriginalFacts,
     TakingInCharge, Timeout, TransportEnvelope,
 };
-use pecmail::cms::{Signer, SigningIdentity};
+use pecmail::cms::{RsaSigner, Signer, SigningIdentity};
+use pecmail::daticert::{ReceiptKind, RecipientKind};
 use pecmail::read::{ReadOptions, read};
 use pecmail::rules::{
     IncomingDecision, IncomingPolicy, RecipientOutcome, Submission, SubmissionDecision,
@@ -39,51 +44,38 @@ use pecmail::rules::{
 };
 use pecmail::trust::{Provider, TrustStore};
 
-/// The test PKI beside the crate (test keys only).
-fn pki(file: &str) -> Vec<u8> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/pki")
-        .join(file);
-    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+const PKI: &str = "tests/fixtures/pki";
+
+/// A file of the test PKI beside the crate.
+fn pki(file: &str) -> Result<Vec<u8>, String> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(PKI).join(file);
+    std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))
 }
 
-/// A software signer over the `rsa` crate, as an HSM stand-in (`CKM_RSA_PKCS` style: it signs
-/// the DigestInfo it is given).
-struct SoftKey {
-    key: rsa::PrivateKey,
-    certificate: Vec<u8>,
-    chain: Vec<Vec<u8>>,
+/// A provider of the exchange: its signing key and certificate, as the crate uses them.
+struct Party {
+    name: &'static str,
+    signer: RsaSigner,
+    emitter: EmittingProvider,
 }
 
-impl SoftKey {
-    fn load(name: &str) -> SoftKey {
-        use rsa::pkcs8::DecodePrivateKey;
-        SoftKey {
-            key: rsa::PrivateKey::from_pkcs8_der(&pki(&format!("{name}.key.der")))
-                .expect("test key"),
-            certificate: pki(&format!("{name}.der")),
-            chain: vec![pki("ca1.der")],
-        }
-    }
-}
-
-impl Signer for SoftKey {
-    fn algorithm(&self) -> pecmail::cms::SignatureAlgorithm {
-        pecmail::cms::SignatureAlgorithm::RsaPkcs1Sha256
-    }
-    fn certificate(&self) -> &[u8] {
-        &self.certificate
-    }
-    fn chain(&self) -> &[Vec<u8>] {
-        &self.chain
-    }
-    fn sign(
-        &self,
-        request: &pecmail::cms::SignRequest<'_>,
-    ) -> Result<Vec<u8>, pecmail::cms::SignerError> {
-        self.key
-            .sign(rsa::Pkcs1v15Sign::new_unprefixed(), request.digest_info)
-            .map_err(|e| pecmail::cms::SignerError::with_source("software RSA", e))
+impl Party {
+    /// `NAME.key.der` (PKCS #8) and `NAME.der` of the test PKI, with `ca1.der` as chain.
+    fn load(name: &'static str, file: &str) -> Result<Party, String> {
+        let e = |err: pecmail::Error| format!("{file}: {err}");
+        let signer = RsaSigner::from_pkcs8_der(
+            &pki(&format!("{file}.key.der"))?,
+            pki(&format!("{file}.der"))?,
+            vec![pki("ca1.der")?],
+        )
+        .map_err(e)?;
+        let identity = SigningIdentity::new(signer.certificate(), signer.chain()).map_err(e)?;
+        let emitter = EmittingProvider::new(name, identity).map_err(e)?;
+        Ok(Party {
+            name,
+            signer,
+            emitter,
+        })
     }
 }
 
@@ -94,22 +86,38 @@ struct Exchange {
 }
 
 impl Exchange {
-    /// Reads a built message back, prints one line about it, writes it with `--out`.
-    fn check(&mut self, name: &str, message: &[u8], expected: MessageKind) -> Result<(), String> {
+    /// Reads a built message back, prints when it goes from whom to whom and what it is,
+    /// writes it with `--out`.
+    fn check(
+        &mut self,
+        (time, from, to): (PecTime, &str, &str),
+        name: &str,
+        message: &[u8],
+        expected: MessageKind,
+    ) -> Result<(), String> {
         self.step += 1;
         let read = read(message, &self.store, &ReadOptions::strict())
             .map_err(|e| format!("{name}: unreadable: {e}"))?;
         let kind = read.kind.map(|k| k.as_str()).unwrap_or("not-pec");
         println!(
-            "{:>2}. {name:<34} {kind:<18} {:>7} bytes  signature {}, {} by {}",
+            "{:>2}. {}  {from} -> {to}",
             self.step,
+            time.to_datetime().format("%Y-%m-%d %H:%M:%S %z"),
+        );
+        println!(
+            "    {kind}, {} bytes: signature {}, {} ({}), {}",
             message.len(),
             read.signature.as_str(),
             read.trust_status(),
             read.provider().unwrap_or_default(),
+            if read.is_valid() {
+                "valid"
+            } else {
+                "NOT VALID"
+            },
         );
         for d in &read.diagnostics {
-            println!("      {d}");
+            println!("    {d}");
         }
         if let Some(dir) = &self.out {
             let file = dir.join(format!("{:02}-{name}.eml", self.step));
@@ -143,6 +151,19 @@ fn accept(
     }
 }
 
+/// Why a recipient gets the receipt it gets (spec 3.6): the type the sender asked for goes
+/// to the primary (`To`) recipients, the summary one to the others.
+fn why(kind: MessageKind, requested: ReceiptKind) -> String {
+    let asked = requested.as_str();
+    match kind {
+        MessageKind::DeliverySummary if requested != ReceiptKind::Summary => {
+            format!("in Cc: a sintetica receipt (the sender asked for {asked})")
+        }
+        MessageKind::DeliverySummary => "the sender asked for sintetica".to_owned(),
+        _ => format!("in To: the type the sender asked for, {asked}"),
+    }
+}
+
 fn main() {
     if let Err(e) = run() {
         eprintln!("exchange failed: {e}");
@@ -170,41 +191,30 @@ fn run() -> Result<(), String> {
     let e = |err: pecmail::Error| err.to_string();
 
     // The two providers, as the provider index would describe them.
-    let (alfa_key, beta_key) = (SoftKey::load("alfa"), SoftKey::load("beta"));
-    let alfa = EmittingProvider::new(
-        "Alfa PEC S.p.A.",
-        SigningIdentity::new(alfa_key.certificate(), alfa_key.chain()).map_err(e)?,
-    )
-    .map_err(e)?;
-    let beta = EmittingProvider::new(
-        "Beta Posta S.r.l.",
-        SigningIdentity::new(beta_key.certificate(), beta_key.chain()).map_err(e)?,
-    )
-    .map_err(e)?;
+    let alfa = Party::load("Alfa PEC S.p.A.", "alfa")?;
+    let beta = Party::load("Beta Posta S.r.l.", "beta")?;
     let mut store = TrustStore::new();
-    store
-        .add_provider(
-            Provider::new("Alfa PEC S.p.A.")
-                .with_certificate(pki("alfa.der"))
-                .with_domain("pec.alfa.test")
-                .with_service_address("posta-certificata@pec.alfa.test"),
-        )
-        .map_err(e)?;
-    store
-        .add_provider(
-            Provider::new("Beta Posta S.r.l.")
-                .with_certificate(pki("beta.der"))
-                .with_domain("pec.beta.test")
-                .with_service_address("posta-certificata@pec.beta.test"),
-        )
-        .map_err(e)?;
-    store.add_anchor(&pki("root.der")).map_err(e)?;
+    for (party, file, domain) in [(&alfa, "alfa", "alfa"), (&beta, "beta", "beta")] {
+        store
+            .add_provider(
+                Provider::new(party.name)
+                    .with_certificate(pki(&format!("{file}.der"))?)
+                    .with_domain(format!("pec.{domain}.test"))
+                    .with_service_address(format!("posta-certificata@pec.{domain}.test")),
+            )
+            .map_err(e)?;
+    }
+    store.add_anchor(&pki("root.der")?).map_err(e)?;
+    println!("Two providers of the test PKI ({PKI}, test keys only):");
+    println!("  {:<18} pec.alfa.test  signs with alfa.der", alfa.name);
+    println!("  {:<18} pec.beta.test  signs with beta.der\n", beta.name);
     let mut ex = Exchange {
         out,
         store,
         step: 0,
     };
     let options = BuildOptions::default();
+    // The caller's clock: the crate reads none.
     let start = PecTime::from_parts(2026, 6, 1, 10, 0, 0, 120).map_err(e)?;
     let at = |seconds: i64| PecTime::from_unix(start.unix_seconds() + seconds, 120).map_err(e);
 
@@ -221,7 +231,6 @@ Content-Transfer-Encoding: 8bit\r\n\
 \r\n\
 Buongiorno, l'assemblea \u{e8} convocata per il 3 giugno alle 10.\r\n\
 Cordiali saluti, Mario\r\n";
-    println!("Mario submits: {} bytes to 3 recipients\n", original.len());
 
     // 1. Alfa's access point checks the submission (spec 6.1) and classifies the recipients
     //    by the domains of the index; it sends the acceptance and the envelope.
@@ -233,13 +242,31 @@ Cordiali saluti, Mario\r\n";
     ];
     let identifier = "opec-alfa.20260601100000.1@pec.alfa.test";
     let facts = accept(&ex.store, original, sender, &forward, identifier)?;
+    println!(
+        "Mario Rossi <{sender}> submits {} bytes, \"{}\", to:",
+        original.len(),
+        facts.subject
+    );
+    for (recipient, header) in facts.recipients.iter().zip(["To", "Cc", "Cc"]) {
+        let what = match recipient.kind {
+            RecipientKind::Certified => "a PEC mailbox (certificato): a delivery receipt",
+            _ => "ordinary mail (esterno): no receipt, the envelope as plain mail",
+        };
+        println!("  {header}: {:<28} {what}", recipient.address);
+    }
+    println!();
     let acceptance = Acceptance::new(&facts, "opec-alfa.20260601100000.2@pec.alfa.test", at(0)?)
-        .prepare(&alfa, &options)
+        .prepare(&alfa.emitter, &options)
         .map_err(e)?
-        .sign_with(&alfa_key)
+        .sign_with(&alfa.signer)
         .map_err(e)?
         .into_vec();
-    ex.check("acceptance-to-mario", &acceptance, MessageKind::Acceptance)?;
+    ex.check(
+        (at(0)?, "Alfa", sender),
+        "acceptance-to-mario",
+        &acceptance,
+        MessageKind::Acceptance,
+    )?;
     let envelope = TransportEnvelope::new(
         original.as_bytes(),
         sender,
@@ -247,12 +274,13 @@ Cordiali saluti, Mario\r\n";
         identifier,
         at(0)?,
     )
-    .prepare(&alfa, &options)
+    .prepare(&alfa.emitter, &options)
     .map_err(e)?
-    .sign_with(&alfa_key)
+    .sign_with(&alfa.signer)
     .map_err(e)?
     .into_vec();
     ex.check(
+        (at(0)?, "Alfa", &forward.join(", ")),
         "transport-envelope",
         &envelope,
         MessageKind::TransportEnvelope,
@@ -277,19 +305,20 @@ Cordiali saluti, Mario\r\n";
         "beta-1.20260601100001@pec.beta.test",
         at(1)?,
     )
-    .prepare(&beta, &options)
+    .prepare(&beta.emitter, &options)
     .map_err(e)?
-    .sign_with(&beta_key)
+    .sign_with(&beta.signer)
     .map_err(e)?
     .into_vec();
     ex.check(
+        (at(1)?, "Beta", &taking_in_charge.to),
         "taking-in-charge-to-alfa",
         &taking,
         MessageKind::TakingInCharge,
     )?;
 
     // 3. Beta's delivery point stores it and plans one receipt per recipient (spec 3.6):
-    //    completa for Anna (To), sintetica for Luca (Cc).
+    //    completa for Anna (To, as asked), sintetica for Luca (Cc).
     let plan = plan_receipts(
         &received,
         &[
@@ -301,9 +330,9 @@ Cordiali saluti, Mario\r\n";
     for (i, receipt) in plan.receipts.iter().enumerate() {
         let id = format!("beta-{}.20260601100002@pec.beta.test", i + 2);
         let bytes = receipt
-            .prepare(&plan, &id, at(2)?, &beta, &options)
+            .prepare(&plan, &id, at(2)?, &beta.emitter, &options)
             .map_err(e)?
-            .sign_with(&beta_key)
+            .sign_with(&beta.signer)
             .map_err(e)?
             .into_vec();
         let name = format!(
@@ -311,7 +340,12 @@ Cordiali saluti, Mario\r\n";
             receipt.kind.as_str(),
             receipt.recipient.split('.').next().unwrap_or("recipient")
         );
-        ex.check(&name, &bytes, receipt.kind)?;
+        ex.check((at(2)?, "Beta", sender), &name, &bytes, receipt.kind)?;
+        println!(
+            "    about {}: {}",
+            receipt.recipient,
+            why(receipt.kind, plan.requested)
+        );
     }
 
     // 4. Another message, to Giulia at Beta, whose incoming point never answers: Alfa's
@@ -326,7 +360,7 @@ Cordiali saluti, Mario\r\n";
             "",
         )
         .replace("20260601095958.1234", "20260601100958.5678");
-    println!("\nMario writes to Giulia; Beta never answers.\n");
+    println!("\nAt 10:10 Mario writes to giulia.neri@pec.beta.test; Beta never answers.\n");
     let identifier = "opec-alfa.20260601101000.3@pec.alfa.test";
     let facts = accept(
         &ex.store,
@@ -336,12 +370,13 @@ Cordiali saluti, Mario\r\n";
         identifier,
     )?;
     let acceptance = Acceptance::new(&facts, "opec-alfa.20260601101000.4@pec.alfa.test", at(600)?)
-        .prepare(&alfa, &options)
+        .prepare(&alfa.emitter, &options)
         .map_err(e)?
-        .sign_with(&alfa_key)
+        .sign_with(&alfa.signer)
         .map_err(e)?
         .into_vec();
     ex.check(
+        (at(600)?, "Alfa", sender),
         "acceptance-giulia-to-mario",
         &acceptance,
         MessageKind::Acceptance,
@@ -353,12 +388,13 @@ Cordiali saluti, Mario\r\n";
         identifier,
         at(600)?,
     )
-    .prepare(&alfa, &options)
+    .prepare(&alfa.emitter, &options)
     .map_err(e)?
-    .sign_with(&alfa_key)
+    .sign_with(&alfa.signer)
     .map_err(e)?
     .into_vec();
     ex.check(
+        (at(600)?, "Alfa", "giulia.neri@pec.beta.test"),
         "transport-envelope-to-giulia",
         &envelope,
         MessageKind::TransportEnvelope,
@@ -370,16 +406,28 @@ Cordiali saluti, Mario\r\n";
             let id = format!("opec-alfa.timeout-{hours}h@pec.alfa.test");
             let bytes =
                 DeliveryTimeout::new(&facts, &notice.recipient, notice.timeout, &id, notice.due)
-                    .prepare(&alfa, &options)
+                    .prepare(&alfa.emitter, &options)
                     .map_err(e)?
-                    .sign_with(&alfa_key)
+                    .sign_with(&alfa.signer)
                     .map_err(e)?
                     .into_vec();
-            let label = match notice.timeout {
-                Timeout::Hours12 => "timeout-12h-to-mario",
-                _ => "timeout-24h-to-mario",
+            let (label, why) = match notice.timeout {
+                Timeout::Hours12 => (
+                    "timeout-12h-to-mario",
+                    "neither taken in charge nor delivered within 12 h: it may still be delivered",
+                ),
+                _ => (
+                    "timeout-24h-to-mario",
+                    "not delivered within 24 h: the delivery is taken as failed",
+                ),
             };
-            ex.check(label, &bytes, MessageKind::DeliveryTimeout)?;
+            ex.check(
+                (notice.due, "Alfa", sender),
+                label,
+                &bytes,
+                MessageKind::DeliveryTimeout,
+            )?;
+            println!("    about {}: {why}", notice.recipient);
         }
     }
     if !tracker.is_finished() {
@@ -390,8 +438,18 @@ Cordiali saluti, Mario\r\n";
         "\nAll {} messages built, signed, and read back as valid PEC messages.",
         ex.step
     );
-    if let Some(dir) = &ex.out {
-        println!("Written to {}", dir.display());
+    match &ex.out {
+        Some(dir) => println!(
+            "Written to {}; read them again with\n  cargo run -p pecmail-cli -- inspect \
+             --trust {PKI}/alfa.der --trust {PKI}/beta.der --at 2026-06-01T10:00:00+02:00 {}/*.eml",
+            dir.display(),
+            dir.display()
+        ),
+        None => println!(
+            "Run with `-- --out DIR` to write each message as a .eml file, then read them with\n  \
+             cargo run -p pecmail-cli -- inspect --trust {PKI}/alfa.der --trust {PKI}/beta.der \
+             --at 2026-06-01T10:00:00+02:00 DIR/*.eml"
+        ),
     }
     Ok(())
 }

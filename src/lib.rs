@@ -1,12 +1,6 @@
-//! # pecmail
+#![doc = include_str!("../README.md")]
 //!
-//! Build and verify Italian certified e-mail: PEC, *Posta Elettronica Certificata*, the
-//! protocol of the technical rules annexed to DM 2 November 2005 (English rendering:
-//! RFC 6109).
-//!
-//! The crate is a set of pure functions. It does not open files or sockets, read the clock,
-//! the environment or a random source, or start threads: times, identifiers, MIME boundaries
-//! and signatures are inputs, so the same inputs always give the same bytes.
+//! # The API
 //!
 //! ## Where things are
 //!
@@ -19,7 +13,8 @@
 //! | struttura MIME | the strict split and its options | [`mime::SignedMessage`] |
 //! | Indice dei gestori, CA AgID (spec 6.2, 8) | which signers are providers; the index as LDIF | [`trust::TrustStore`], [`trust::ProviderIndex`] |
 //! | regole dei punti di accesso, ricezione e consegna; avvisi 12 h / 24 h (spec 3.6, 3.9, 6) | what a provider decides | [`rules`]: [`rules::check_submission`], [`rules::decide_incoming`], [`rules::plan_receipts`], [`rules::Tracker`] |
-//! | API C (feature `ffi`) | read, verify and build from C, sign through a callback | `ffi` module, header `include/pecmail.h` |
+//! | PEM | certificates and keys as PEM beside DER | [`pem`] |
+//! | API C, riga di comando | C callers; the `pecmail` command | the workspace's `pecmail-ffi` (header `include/pecmail.h`) and `pecmail-cli` crates |
 //! | errori, diagnostica | what stops an operation; what was tolerated or noticed | [`Error`], [`ErrorKind`], [`Diagnostic`], [`DiagnosticCode`] |
 //!
 //!

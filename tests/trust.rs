@@ -300,7 +300,7 @@ fn test_pki_ldif() -> String {
     let mut l = String::from(
         "version: 1\n# Indice dei gestori di PEC (test PKI)\n\ndn: o=postacert\n\
 objectclass: top\nobjectclass: organization\nobjectclass: LDIFLocationURLObject\n\
-o: pecmail\n\n",
+o: postacert\n\n",
     );
     l.push_str(
         "dn: providerName=Alfa PEC S.p.A.,o=postacert\nobjectclass: top\nobjectclass: provider\n\

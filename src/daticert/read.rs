@@ -231,7 +231,7 @@ const fn many(name: &'static str) -> Slot {
     }
 }
 
-const POSTACERT: &[Slot] = &[one("intestazione"), one("dati")];
+const ROOT_ELEMENT: &[Slot] = &[one("intestazione"), one("dati")];
 const INTESTAZIONE: &[Slot] = &[
     one("mittente"),
     many("destinatari"),
@@ -443,7 +443,7 @@ impl<'i> Parser<'i> {
         self.container(
             "postacert",
             0,
-            POSTACERT,
+            ROOT_ELEMENT,
             &mut |parser, slot, tag| match slot {
                 0 => {
                     p.seen_intestazione = true;
