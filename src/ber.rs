@@ -267,6 +267,38 @@ fn read(input: &[u8], depth: usize) -> Result<(Tlv<'_>, usize), Error> {
 }
 
 /// Encodes a DER length.
+/// UTCTime or GeneralizedTime in the `Z` forms RFC 5280 and RFC 5652 prescribe.
+pub(crate) fn time(t: &Tlv<'_>, what: &str) -> Result<crate::time::PecTime, Error> {
+    let text = std::str::from_utf8(t.content).map_err(|_| malformed(format!("{what} is not text")))?;
+    let bad = || malformed(format!("{what} {text:?} is malformed"));
+    let (year, rest) = match t.tag {
+        UTC_TIME => {
+            let yy: i32 = text.get(..2).and_then(|s| s.parse().ok()).ok_or_else(bad)?;
+            (
+                if yy < 50 { 2000 + yy } else { 1900 + yy },
+                text.get(2..).ok_or_else(bad)?,
+            )
+        }
+        GENERALIZED_TIME => (
+            text.get(..4).and_then(|s| s.parse().ok()).ok_or_else(bad)?,
+            text.get(4..).ok_or_else(bad)?,
+        ),
+        _ => {
+            return Err(malformed(format!(
+                "{what} is neither UTCTime nor GeneralizedTime"
+            )));
+        }
+    };
+    if rest.len() != 11 || !rest.ends_with('Z') || !rest[..10].bytes().all(|b| b.is_ascii_digit()) {
+        return Err(bad());
+    }
+    let n = |r: core::ops::Range<usize>| -> Result<u32, Error> {
+        rest.get(r).and_then(|s| s.parse().ok()).ok_or_else(bad)
+    };
+    crate::time::PecTime::from_parts(year, n(0..2)?, n(2..4)?, n(4..6)?, n(6..8)?, n(8..10)?, 0)
+        .map_err(|_| bad())
+}
+
 pub(crate) fn der_length(len: usize, out: &mut Vec<u8>) {
     if len < 0x80 {
         out.push(len as u8);

@@ -329,7 +329,7 @@ fn check_attributes(
             rfc5911::ID_MESSAGE_DIGEST => {
                 message_digest = Some(single()?.octets("message-digest")?)
             }
-            rfc5911::ID_SIGNING_TIME => signing_time = Some(parse_time(&single()?)?),
+            rfc5911::ID_SIGNING_TIME => signing_time = Some(ber::time(&single()?, "signing-time")?),
             rfc5911::ID_AA_SIGNING_CERTIFICATE_V_2 => check_ess(&single()?, signer, true)?,
             rfc5911::ID_AA_SIGNING_CERTIFICATE => check_ess(&single()?, signer, false)?,
             CMS_ALGORITHM_PROTECTION => {
@@ -416,34 +416,3 @@ fn check_algorithm_protection(
     Ok(())
 }
 
-/// UTCTime or GeneralizedTime in the `Z` forms RFC 5280 and RFC 5652 prescribe.
-fn parse_time(t: &Tlv<'_>) -> Result<PecTime, Error> {
-    let text = std::str::from_utf8(t.content).map_err(|_| malformed("signing-time is not text"))?;
-    let bad = || malformed(format!("signing-time {text:?} is malformed"));
-    let (year, rest) = match t.tag {
-        ber::UTC_TIME => {
-            let yy: i32 = text.get(..2).and_then(|s| s.parse().ok()).ok_or_else(bad)?;
-            (
-                if yy < 50 { 2000 + yy } else { 1900 + yy },
-                text.get(2..).ok_or_else(bad)?,
-            )
-        }
-        ber::GENERALIZED_TIME => (
-            text.get(..4).and_then(|s| s.parse().ok()).ok_or_else(bad)?,
-            text.get(4..).ok_or_else(bad)?,
-        ),
-        _ => {
-            return Err(malformed(
-                "signing-time is neither UTCTime nor GeneralizedTime",
-            ));
-        }
-    };
-    if rest.len() != 11 || !rest.ends_with('Z') || !rest[..10].bytes().all(|b| b.is_ascii_digit()) {
-        return Err(bad());
-    }
-    let n = |r: core::ops::Range<usize>| -> Result<u32, Error> {
-        rest.get(r).and_then(|s| s.parse().ok()).ok_or_else(bad)
-    };
-    PecTime::from_parts(year, n(0..2)?, n(2..4)?, n(4..6)?, n(6..8)?, n(8..10)?, 0)
-        .map_err(|_| bad())
-}

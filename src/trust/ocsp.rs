@@ -1,0 +1,1 @@
+//! OCSP responses (RFC 6960). Being written.
