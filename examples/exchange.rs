@@ -96,7 +96,7 @@ impl Exchange {
         expected: MessageKind,
     ) -> Result<(), String> {
         self.step += 1;
-        let read = read(message, &self.store, &ReadOptions::strict())
+        let read = read(message, &self.store, time, &ReadOptions::strict())
             .map_err(|e| format!("{name}: unreadable: {e}"))?;
         let kind = read.kind.map(|k| k.as_str()).unwrap_or("not-pec");
         println!(
@@ -288,7 +288,7 @@ Cordiali saluti, Mario\r\n";
 
     // 2. Beta's incoming point reads the envelope (spec 6.2) for its two recipients: deliver,
     //    and take it in charge to Alfa's service mailbox.
-    let received = read(&envelope, &ex.store, &ReadOptions::strict()).map_err(e)?;
+    let received = read(&envelope, &ex.store, at(1)?, &ReadOptions::strict()).map_err(e)?;
     let local = ["anna.bianchi@pec.beta.test", "luca.verdi@pec.beta.test"];
     let IncomingDecision::DeliverEnvelope {
         facts,

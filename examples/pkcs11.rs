@@ -398,7 +398,7 @@ Questo messaggio \u{e8} firmato da una chiave custodita in un HSM.\r\n";
 
         let envelope = pending.sign_with(signer).map_err(e)?.into_vec();
         let name = format!("envelope-{}.eml", mechanism.name());
-        let checked = read(&envelope, &store, &ReadOptions::strict()).map_err(e)?;
+        let checked = read(&envelope, &store, time, &ReadOptions::strict()).map_err(e)?;
         let kind = checked.kind.map(|k| k.as_str()).unwrap_or("not-pec");
         println!(
             "{:<20} {:<30} {kind} {} bytes, signature {}, {} by {}",

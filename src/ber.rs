@@ -269,8 +269,14 @@ fn read(input: &[u8], depth: usize) -> Result<(Tlv<'_>, usize), Error> {
 /// Encodes a DER length.
 /// UTCTime or GeneralizedTime in the `Z` forms RFC 5280 and RFC 5652 prescribe.
 pub(crate) fn time(t: &Tlv<'_>, what: &str) -> Result<crate::time::PecTime, Error> {
-    let text = std::str::from_utf8(t.content).map_err(|_| malformed(format!("{what} is not text")))?;
+    let text =
+        std::str::from_utf8(t.content).map_err(|_| malformed(format!("{what} is not text")))?;
     let bad = || malformed(format!("{what} {text:?} is malformed"));
+    // Digits only (and the final `Z`): `str::parse` would also take a sign.
+    let digits = text.len().saturating_sub(1);
+    if !text.bytes().take(digits).all(|b| b.is_ascii_digit()) {
+        return Err(bad());
+    }
     let (year, rest) = match t.tag {
         UTC_TIME => {
             let yy: i32 = text.get(..2).and_then(|s| s.parse().ok()).ok_or_else(bad)?;

@@ -69,6 +69,10 @@ pub enum ErrorKind {
     SignerFailed,
     /// The provider index (LDIF) is malformed: the message names the line.
     MalformedIndex,
+    /// The signature verifies, but the options do not accept it: a key below the minimum
+    /// size, SHA-1 when refused. Unlike [`ErrorKind::SignatureInvalid`] and
+    /// [`ErrorKind::DigestMismatch`], nothing says the bytes were changed.
+    PolicyRefused,
 }
 
 impl ErrorKind {
@@ -94,6 +98,7 @@ impl ErrorKind {
             ErrorKind::SignatureInvalid => "invalid signature",
             ErrorKind::SignerFailed => "signer failed",
             ErrorKind::MalformedIndex => "malformed provider index",
+            ErrorKind::PolicyRefused => "refused by policy",
         }
     }
 }
@@ -397,6 +402,23 @@ diagnostic_codes! {
     PecOriginalUnexpected = "pec-original-unexpected", Error;
     /// `pec-depth-limit`: anomaly envelopes nested deeper than the read options allow.
     PecDepthLimit = "pec-depth-limit", Error;
+    /// `pec-provider-domain-unknown`: the trust store cannot say whether the signer manages
+    /// the mailbox the message is about (no index entry with domains).
+    PecProviderDomainUnknown = "pec-provider-domain-unknown", Warning;
+    /// `pec-time-mismatch`: the times the message claims (CMS `signingTime`, daticert
+    /// `data`, `Date:`) disagree beyond the tolerance.
+    PecTimeMismatch = "pec-time-mismatch", Error;
+    /// `pec-signature-refused`: the signature is refused by policy (it verifies with a key
+    /// below the minimum size, or uses an algorithm the options refuse).
+    PecSignatureRefused = "pec-signature-refused", Error;
+    /// `trust-claimed-time`: trust was assessed at the time the message claims, as the caller
+    /// chose, not at a time of the caller's.
+    TrustClaimedTime = "trust-claimed-time", Warning;
+    /// `trust-sha1-certificate`: a certificate of the path is signed with SHA-1.
+    TrustSha1Certificate = "trust-sha1-certificate", Warning;
+    /// `trust-revocation-ignored`: a CRL or OCSP response about the path was not taken (its
+    /// signature, its responder, or its dates).
+    TrustRevocationIgnored = "trust-revocation-ignored", Warning;
 }
 
 impl fmt::Display for DiagnosticCode {

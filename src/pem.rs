@@ -134,6 +134,28 @@ pub(crate) fn certificate(input: &[u8]) -> Result<Cow<'_, [u8]>, Error> {
     }
 }
 
+/// One DER structure given DER, or PEM with exactly one block labelled `label` (a CRL is
+/// `X509 CRL`, RFC 7468 section 6).
+pub(crate) fn der_block<'a>(input: &'a [u8], label: &str) -> Result<Cow<'a, [u8]>, Error> {
+    if !is_pem(input) {
+        return Ok(Cow::Borrowed(input));
+    }
+    let mut found = blocks(input, label)?
+        .into_iter()
+        .filter(|b| b.label == label);
+    match (found.next(), found.next()) {
+        (Some(b), None) => Ok(Cow::Owned(b.der)),
+        (None, _) => Err(Error::new(
+            ErrorKind::InvalidInput,
+            format!("PEM text without a {label} block"),
+        )),
+        _ => Err(Error::new(
+            ErrorKind::InvalidInput,
+            format!("PEM text with more than one {label} block where one is taken"),
+        )),
+    }
+}
+
 /// A PKCS #8 private key, DER as given or decoded from a PEM `PRIVATE KEY` block.
 #[cfg(any(feature = "rsa-signer", feature = "aws-lc", test))]
 pub(crate) fn private_key(input: &[u8]) -> Result<Cow<'_, [u8]>, Error> {

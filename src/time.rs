@@ -218,6 +218,25 @@ impl PecTime {
         PecTime::from_parts(year, month, day, hour, minute, second, offset).map_err(invalid_value)
     }
 
+    /// Reads an RFC 5322 `date-time` (the `Date:` header): `Mon, 01 Jun 2026 10:00:00 +0200`,
+    /// with or without the day name, and a trailing comment such as `(CEST)` dropped.
+    /// Fails with [`ErrorKind::InvalidValue`] otherwise.
+    pub fn parse_rfc5322(value: &str) -> Result<PecTime, Error> {
+        let mut text = value.trim();
+        if let Some(open) = text.rfind('(')
+            && text.ends_with(')')
+        {
+            text = text.get(..open).unwrap_or(text).trim_end();
+        }
+        let parsed = DateTime::parse_from_rfc2822(text).map_err(|e| {
+            Error::new(
+                ErrorKind::InvalidValue,
+                format!("{value:?} is not an RFC 5322 date: {e}"),
+            )
+        })?;
+        PecTime::from_datetime(parsed)
+    }
+
     /// Parses an RFC 3339 date-time (section 5.6) to the second, keeping its offset:
     /// `2026-06-01T10:00:00+02:00`, or `2026-06-01T08:00:00Z` for UTC.
     ///

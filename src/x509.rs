@@ -138,6 +138,9 @@ pub(crate) struct Cert {
     serial: Range<usize>,
     sig_alg: ObjectIdentifier,
     signature: Vec<u8>,
+    /// Whether `tbsCertificate.signature` is byte for byte the outer `signatureAlgorithm`
+    /// (RFC 5280 4.1.1.2: it MUST be the same).
+    pub algorithms_agree: bool,
 }
 
 fn bad_cert(what: impl Into<String>) -> Error {
@@ -186,7 +189,7 @@ impl Cert {
         if serial.tag != ber::INTEGER {
             return Err(bad_cert("serialNumber is not an INTEGER"));
         }
-        let _inner_alg = fields.required("signature")?;
+        let inner_alg = fields.required("signature")?;
         let issuer = fields.required("issuer")?;
         let _validity = fields.required("validity")?;
         let subject = fields.required("subject")?;
@@ -213,6 +216,7 @@ impl Cert {
             serial: range_in(der, serial.content),
             sig_alg,
             signature,
+            algorithms_agree: inner_alg.raw == sig_alg_tlv.raw,
             parsed,
         })
     }
@@ -325,6 +329,18 @@ impl Cert {
     /// Whether keyUsage, when present, has this bit.
     pub(crate) fn allows(&self, usage: KeyUsages) -> Result<bool, Error> {
         Ok(self.key_usage()?.is_none_or(|k| k.0.contains(usage)))
+    }
+
+    /// extendedKeyUsage, when present: its purposes.
+    pub(crate) fn extended_key_usage(&self) -> Result<Option<Vec<ObjectIdentifier>>, Error> {
+        Ok(self
+            .extension::<x509_cert::ext::pkix::ExtendedKeyUsage>("extendedKeyUsage")?
+            .map(|(_, e)| e.0))
+    }
+
+    /// The digest of the signature over this certificate (its issuer's choice).
+    pub(crate) fn signature_digest(&self) -> Result<DigestAlgorithm, Error> {
+        rsa_signature_digest(&self.sig_alg)
     }
 
     /// basicConstraints: (cA, pathLenConstraint), when present.

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use common::messages::{self, ANNA, Built, LUCA, ORDINARY, SENDER};
-use common::{TEST_TIME_UNIX, openssl, pki, pki_path, scratch, signers};
+use common::{TEST_TIME_UNIX, now, openssl, pki, pki_path, scratch, signers};
 use pecmail::build::{
     Acceptance, AnomalyEnvelope, BuildOptions, Delivery, MessageKind, NonDelivery, OriginalFacts,
     TakingInCharge, TransportEnvelope,
@@ -235,7 +235,7 @@ fn python_sees_the_expected_headers_and_parts() {
 fn every_message_reads_back_as_its_own_kind_with_no_diagnostics() {
     let store = messages::store();
     for b in fixture() {
-        let m = read(&b.bytes, &store, &ReadOptions::strict()).unwrap();
+        let m = read(&b.bytes, &store, now(), &ReadOptions::strict()).unwrap();
         assert_eq!(m.kind, Some(b.kind), "{}", b.name);
         assert_eq!(m.signature, SignatureStatus::Valid, "{}", b.name);
         assert!(m.diagnostics.is_empty(), "{}: {:?}", b.name, m.diagnostics);
@@ -247,7 +247,7 @@ fn every_message_reads_back_as_its_own_kind_with_no_diagnostics() {
 fn the_envelope_carries_the_original_as_the_rules_say() {
     let built = fixture();
     let store = messages::store();
-    let m = read(&built[0].bytes, &store, &ReadOptions::strict()).unwrap();
+    let m = read(&built[0].bytes, &store, now(), &ReadOptions::strict()).unwrap();
     let original = std::str::from_utf8(m.original().unwrap()).unwrap();
     // Message-ID replaced by the PEC identifier, X-Riferimento-Message-ID after it,
     // everything else byte for byte.
@@ -269,7 +269,7 @@ fn the_envelope_carries_the_original_as_the_rules_say() {
         Some("<20260601095958.1234@client.example>")
     );
     // The anomaly envelope keeps the received message whole, and its Message-ID.
-    let a = read(&built[1].bytes, &store, &ReadOptions::strict()).unwrap();
+    let a = read(&built[1].bytes, &store, now(), &ReadOptions::strict()).unwrap();
     assert_eq!(a.original().unwrap(), messages::ORDINARY_MAIL.as_bytes());
     let text = String::from_utf8_lossy(&built[1].bytes);
     assert!(text.contains("\r\nMessage-ID: <news-77@example.com>\r\nX-Trasporto: errore\r\n"));
@@ -288,7 +288,13 @@ fn the_short_receipt_carries_hashes_of_the_attachments_as_transmitted() {
         .iter()
         .find(|b| b.kind == MessageKind::DeliveryShort)
         .unwrap();
-    let m = read(&short.bytes, &messages::store(), &ReadOptions::strict()).unwrap();
+    let m = read(
+        &short.bytes,
+        &messages::store(),
+        now(),
+        &ReadOptions::strict(),
+    )
+    .unwrap();
     let pdf_b64 = "JVBERi0xLjQKJcOkw7zDtsOfCjIgMCBvYmoKPDwvTGVuZ3RoIDMgMCBSL0ZpbHRlci9GbGF0ZURl\r\nY29kZT4+CnN0cmVhbQp4nDPQM1Qo5ypUMFAw0DMwslAwtTTVyyrOzFMoSs1LSSxRSEksSeTlAgCI";
     let expected: String = sha1::Sha1::digest(pdf_b64.as_bytes())
         .iter()
@@ -373,7 +379,7 @@ fn an_acceptance_for_1000_recipients_lists_all_of_them() {
         .sign_with(alfa.as_ref())
         .unwrap()
         .into_vec();
-    let m = read(&bytes, &messages::store(), &ReadOptions::strict()).unwrap();
+    let m = read(&bytes, &messages::store(), now(), &ReadOptions::strict()).unwrap();
     assert!(m.is_valid(), "{:?}", m.diagnostics);
     assert_eq!(m.daticert.as_ref().unwrap().header.recipients, recipients);
     let text = m.text.unwrap();
@@ -532,7 +538,7 @@ fn same_inputs_same_bytes() {
     .into_vec();
     assert_ne!(other, a[0]);
     assert!(
-        read(&other, &messages::store(), &ReadOptions::strict())
+        read(&other, &messages::store(), now(), &ReadOptions::strict())
             .unwrap()
             .is_valid()
     );

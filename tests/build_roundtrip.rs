@@ -197,9 +197,8 @@ proptest! {
             }
         };
         let expected = Daticert { kind: tipo, error, header, data };
-        let mut read_options = ReadOptions::strict();
-        read_options.at = Some(messages::at(0)); // inside the test certificates' validity
-        let m = read(&message, &messages::store(), &read_options).unwrap();
+        let read_options = ReadOptions::strict();
+        let m = read(&message, &messages::store(), messages::at(0), &read_options).unwrap();
         prop_assert_eq!(m.kind, Some(kind));
         prop_assert_eq!(m.daticert.as_ref(), Some(&expected));
         prop_assert!(m.is_valid(), "{:?}", m.diagnostics);

@@ -8,6 +8,7 @@
 mod common;
 
 use common::messages::{self, Built};
+use common::now;
 use common::{pki, signers};
 use pecmail::build::MessageKind;
 use pecmail::cms::SigningIdentity;
@@ -46,7 +47,7 @@ fn store() -> TrustStore {
 }
 
 fn read_strict(bytes: &[u8]) -> PecMessage<'_> {
-    read(bytes, &store(), &ReadOptions::strict()).unwrap()
+    read(bytes, &store(), now(), &ReadOptions::strict()).unwrap()
 }
 
 fn codes(m: &PecMessage<'_>) -> Vec<DiagnosticCode> {

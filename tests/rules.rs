@@ -5,6 +5,7 @@
 mod common;
 
 use common::messages::{self, ANNA, LUCA, ORDINARY, SENDER};
+use common::now;
 use common::signers;
 use pecmail::build::{
     BuildOptions, MessageKind, NonAcceptance, OriginalFacts, TakingInCharge, Timeout,
@@ -263,7 +264,7 @@ fn rule_6_1_7_a_virus_is_refused_with_the_virus_notice() {
     .sign_with(alfa_key.as_ref())
     .unwrap()
     .into_vec();
-    let m = read(&notice, &messages::store(), &ReadOptions::strict()).unwrap();
+    let m = read(&notice, &messages::store(), now(), &ReadOptions::strict()).unwrap();
     assert!(m.is_valid(), "{:?}", m.diagnostics);
     assert_eq!(m.kind, Some(MessageKind::NonAcceptanceVirus));
     let detail = m.daticert.unwrap().data.error_detail.unwrap();
@@ -302,7 +303,7 @@ fn every_reason_is_reported_at_once_and_feeds_the_formal_notice() {
         .sign_with(alfa_key.as_ref())
         .unwrap()
         .into_vec();
-    let m = read(&notice, &messages::store(), &ReadOptions::strict()).unwrap();
+    let m = read(&notice, &messages::store(), now(), &ReadOptions::strict()).unwrap();
     assert!(m.is_valid(), "{:?}", m.diagnostics);
     assert_eq!(m.kind, Some(MessageKind::NonAcceptance));
 }
@@ -347,7 +348,7 @@ fn envelope(receipt: Option<ReceiptKind>, original: &str) -> Vec<u8> {
 }
 
 fn read_ok(bytes: &[u8]) -> PecMessage<'_> {
-    let m = read(bytes, &messages::store(), &ReadOptions::strict()).unwrap();
+    let m = read(bytes, &messages::store(), now(), &ReadOptions::strict()).unwrap();
     assert!(m.is_valid(), "{:?}", m.diagnostics);
     m
 }
@@ -512,7 +513,13 @@ fn rule_6_3_receipts_only_for_valid_envelopes_and_their_recipients() {
     let text = String::from_utf8(bytes.clone())
         .unwrap()
         .replacen("giugno.", "luglio.", 1);
-    let m = read(text.as_bytes(), &messages::store(), &ReadOptions::strict()).unwrap();
+    let m = read(
+        text.as_bytes(),
+        &messages::store(),
+        now(),
+        &ReadOptions::strict(),
+    )
+    .unwrap();
     assert!(!m.is_valid());
     assert!(plan_receipts(&m, &[(ANNA, RecipientOutcome::Delivered)]).is_err());
     // Not a recipient; twice the same.
@@ -539,7 +546,7 @@ fn rule_6_3_receipts_only_for_valid_envelopes_and_their_recipients() {
 // ---------------------------------------------------------------------------------------
 
 fn decide(bytes: &[u8], local: &[&str], virus: Option<&str>) -> IncomingDecision {
-    let m = read(bytes, &messages::store(), &ReadOptions::strict()).unwrap();
+    let m = read(bytes, &messages::store(), now(), &ReadOptions::strict()).unwrap();
     decide_incoming(&m, local, virus, &IncomingPolicy::default())
 }
 
@@ -643,7 +650,7 @@ fn rule_6_2_ordinary_mail_is_wrapped_or_refused_by_policy_and_discarded_with_a_v
         decide(mail, &[ANNA], None),
         IncomingDecision::Anomaly { .. }
     ));
-    let m = read(mail, &messages::store(), &ReadOptions::strict()).unwrap();
+    let m = read(mail, &messages::store(), now(), &ReadOptions::strict()).unwrap();
     let mut refuse = IncomingPolicy::default();
     refuse.ordinary_mail = OrdinaryMail::Refuse;
     assert!(matches!(

@@ -3,7 +3,7 @@
 //! diagnostic.
 //!
 //! ```text
-//! pecmail inspect [--json] [--index FILE]... [--trust FILE]... [--anchor FILE]... [--at RFC3339] [--lenient] FILE...
+//! pecmail inspect --at TIME [--json] [--index FILE]... [--trust FILE]... [--anchor FILE]... [--crl FILE]... [--ocsp FILE]... [--revocation POLICY] [--lenient] FILE...
 //! ```
 //!
 //! - `--json`: one JSON object per file and per line (JSON Lines) instead of the text report;
@@ -14,8 +14,16 @@
 //!   `CERTIFICATE` blocks), as the provider index lists it; the provider is named after the
 //!   certificate's subject organisation (`O`), else the file name without extension.
 //! - `--anchor FILE`: a trusted CA certificate (DER or PEM), such as the AgID CA.
-//! - `--at RFC3339`: the time trust is checked at, for example `2026-06-01T10:00:00+02:00`;
-//!   by default the signing time the message carries.
+//! - `--at TIME` (required): the time trust is checked at: an RFC 3339 time such as
+//!   `2026-06-01T10:00:00+02:00`, `now` (this machine's clock, UTC), or `claimed` (the time
+//!   each message claims: for archives; such a message is never `valid`, its verdict is
+//!   `trusted-at-claimed-time`). There is no default: the time a message carries is chosen
+//!   by whoever holds its key.
+//! - `--crl FILE`: a certificate revocation list (DER or PEM) the caller fetched; `--ocsp
+//!   FILE`: an OCSP response (DER). Repeatable.
+//! - `--revocation POLICY`: `ignore`, `use` (the default: what `--crl` and `--ocsp` give) or
+//!   `require` (a current status for every certificate of the path, else
+//!   `revocation-unknown`).
 //! - `--lenient`: every tolerance of `ReadOptions::lenient()` (LF line ends, lenient
 //!   daticert, non-standard `micalg`, subject tags, extra parts, 1024-bit keys); strict by
 //!   default.
@@ -34,10 +42,13 @@ use pecmail::PecTime;
 
 use crate::json::{json_error_line, json_line};
 use pecmail::read::{PecMessage, ReadOptions, read};
-use pecmail::trust::{IndexOptions, Provider, ProviderIndex, TrustStore};
+use pecmail::trust::{
+    IndexOptions, Provider, ProviderIndex, RevocationPolicy, TrustStore, ValidationTime,
+};
 
 const USAGE: &str = "usage: pecmail inspect [--json] [--index FILE]... [--trust FILE]... \
-[--anchor FILE]... [--at RFC3339] [--lenient] FILE...";
+[--anchor FILE]... [--crl FILE]... [--ocsp FILE]... [--revocation ignore|use|require] \
+[--lenient] --at RFC3339|now|claimed FILE...";
 
 /// The command line.
 struct Args {
@@ -45,7 +56,10 @@ struct Args {
     index: Vec<OsString>,
     trust: Vec<OsString>,
     anchors: Vec<OsString>,
-    at: Option<PecTime>,
+    at: Option<ValidationTime>,
+    crls: Vec<OsString>,
+    ocsp: Vec<OsString>,
+    revocation: RevocationPolicy,
     lenient: bool,
     files: Vec<OsString>,
 }
@@ -75,7 +89,14 @@ pub(crate) fn run(args: impl Iterator<Item = OsString>) -> ExitCode {
     } else {
         ReadOptions::strict()
     };
-    options.at = args.at;
+    options.trust.revocation = args.revocation;
+    let Some(at) = args.at else {
+        eprintln!(
+            "pecmail inspect: --at is required: the time to validate at (RFC 3339), now, or \
+             claimed\n{USAGE}"
+        );
+        return ExitCode::from(2);
+    };
 
     let mut failed = false;
     let mut stdout = std::io::stdout().lock();
@@ -83,7 +104,7 @@ pub(crate) fn run(args: impl Iterator<Item = OsString>) -> ExitCode {
         let name = file.to_string_lossy();
         let report = match std::fs::read(file) {
             Err(e) => Err(format!("cannot read the file: {e}")),
-            Ok(raw) => match read(&raw, &store, &options) {
+            Ok(raw) => match read(&raw, &store, at, &options) {
                 Ok(m) if args.json => Ok(json_line(&name, &m)),
                 Ok(m) => Ok(text_report(&name, &m)),
                 Err(e) => Err(e.to_string()),
@@ -119,6 +140,9 @@ fn parse_args(mut args: impl Iterator<Item = OsString>) -> Result<Option<Args>, 
         trust: Vec::new(),
         anchors: Vec::new(),
         at: None,
+        crls: Vec::new(),
+        ocsp: Vec::new(),
+        revocation: RevocationPolicy::default(),
         lenient: false,
         files: Vec::new(),
     };
@@ -139,10 +163,26 @@ fn parse_args(mut args: impl Iterator<Item = OsString>) -> Result<Option<Args>, 
             "--index" => out.index.push(value("--index")?),
             "--trust" => out.trust.push(value("--trust")?),
             "--anchor" => out.anchors.push(value("--anchor")?),
+            "--crl" => out.crls.push(value("--crl")?),
+            "--ocsp" => out.ocsp.push(value("--ocsp")?),
+            "--revocation" => {
+                out.revocation = match value("--revocation")?.to_str() {
+                    Some("ignore") => RevocationPolicy::Ignore,
+                    Some("use") => RevocationPolicy::UseGiven,
+                    Some("require") => RevocationPolicy::Require,
+                    _ => return Err("--revocation: ignore, use or require".to_owned()),
+                }
+            }
             "--at" => {
                 let v = value("--at")?;
                 let v = v.to_str().ok_or("--at: not UTF-8")?;
-                out.at = Some(PecTime::parse_rfc3339(v).map_err(|e| format!("--at: {e}"))?);
+                out.at = Some(match v {
+                    "now" => ValidationTime::At(now()?),
+                    "claimed" => ValidationTime::Claimed,
+                    v => PecTime::parse_rfc3339(v)
+                        .map_err(|e| format!("--at: {e}"))?
+                        .into(),
+                });
             }
             "-h" | "--help" => return Ok(None),
             other => return Err(format!("unknown option {other:?}")),
@@ -183,6 +223,20 @@ fn trust_store(args: &Args) -> Result<TrustStore, String> {
                 .map_err(|e| format!("--trust {}: {e}", file.to_string_lossy()))?;
         }
     }
+    for file in &args.crls {
+        let shown = file.to_string_lossy();
+        let bytes = std::fs::read(file).map_err(|e| format!("--crl {shown}: {e}"))?;
+        store
+            .add_crl(&bytes)
+            .map_err(|e| format!("--crl {shown}: {e}"))?;
+    }
+    for file in &args.ocsp {
+        let shown = file.to_string_lossy();
+        let bytes = std::fs::read(file).map_err(|e| format!("--ocsp {shown}: {e}"))?;
+        store
+            .add_ocsp_response(&bytes)
+            .map_err(|e| format!("--ocsp {shown}: {e}"))?;
+    }
     for file in &args.anchors {
         for der in certificates(file)? {
             store
@@ -191,6 +245,16 @@ fn trust_store(args: &Args) -> Result<TrustStore, String> {
         }
     }
     Ok(store)
+}
+
+/// This machine's clock, UTC: the one place the time is read, on the caller's request.
+fn now() -> Result<PecTime, String> {
+    let seconds = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_err(|_| "--at now: the clock is before 1970".to_owned())?
+        .as_secs();
+    let seconds = i64::try_from(seconds).map_err(|_| "--at now: the clock is out of range")?;
+    PecTime::from_unix(seconds, 0).map_err(|e| format!("--at now: {e}"))
 }
 
 /// The certificates of a file: DER, or every `CERTIFICATE` block of a PEM file.

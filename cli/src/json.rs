@@ -3,7 +3,9 @@
 
 use std::fmt::Write as _;
 
+use pecmail::PecTime;
 use pecmail::read::PecMessage;
+use pecmail::trust::{RevocationStatus, TimeBasis};
 
 use crate::inspect::kind;
 
@@ -79,7 +81,43 @@ fn json_fields(m: &PecMessage<'_>) -> Vec<(&'static str, String)> {
         ("diagnostics", format!("[{}]", diagnostics.join(","))),
         ("embedded", nested(m.embedded.as_deref())),
         ("inner", nested(m.inner.as_deref())),
+        (
+            "validated_at",
+            json_opt(m.trust.as_ref().map(|t| rfc3339(t.at)).as_deref()),
+        ),
+        (
+            "time_basis",
+            json_opt(m.trust.as_ref().map(|t| match t.time_basis {
+                TimeBasis::Caller => "caller",
+                _ => "claimed",
+            })),
+        ),
+        (
+            "revocation",
+            json_opt(m.trust.as_ref().map(|t| t.revocation.status.as_str())),
+        ),
+        (
+            "revoked_since",
+            json_opt(revoked(m).map(|(since, _)| rfc3339(since)).as_deref()),
+        ),
+        (
+            "revocation_reason",
+            json_opt(revoked(m).and_then(|(_, r)| r)),
+        ),
     ]
+}
+
+/// When and why the path was revoked, when it was.
+fn revoked(m: &PecMessage<'_>) -> Option<(PecTime, Option<&'static str>)> {
+    match &m.trust.as_ref()?.revocation.status {
+        RevocationStatus::Revoked { since, reason, .. } => Some((*since, *reason)),
+        _ => None,
+    }
+}
+
+/// A time as RFC 3339, with its own offset.
+fn rfc3339(t: PecTime) -> String {
+    t.to_datetime().to_rfc3339()
 }
 
 pub(crate) fn json_line(file: &str, m: &PecMessage<'_>) -> String {
@@ -107,5 +145,10 @@ pub(crate) fn json_error_line(file: &str, error: &str) -> String {
         ("diagnostics", "[]".to_owned()),
         ("embedded", null()),
         ("inner", null()),
+        ("validated_at", null()),
+        ("time_basis", null()),
+        ("revocation", null()),
+        ("revoked_since", null()),
+        ("revocation_reason", null()),
     ]) + "\n"
 }

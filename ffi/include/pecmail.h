@@ -20,6 +20,11 @@
 // Read with every tolerance of `ReadOptions::lenient()`.
 #define PECMAIL_READ_LENIENT 1
 
+// Flag of [`pecmail_read`]: validate trust at the time the message claims (its signing time,
+// else its daticert's) instead of `at`, which must then be NULL. For archives; such a
+// message is never valid, its verdict is `trusted-at-claimed-time`.
+#define PECMAIL_READ_AT_CLAIMED_TIME 2
+
 // The outcome of a call.
 typedef enum {
   // Success.
@@ -318,8 +323,10 @@ void pecmail_pending_free(pecmail_pending *p);
 // Reads a received message (`flags`: 0 for strict, or [`PECMAIL_READ_LENIENT`]) against
 // `store`, and gives the result in `*out`, to free with [`pecmail_message_free`]. A
 // message that is not valid is still a result (see [`pecmail_message_valid`]); only a
-// message that cannot be described at all is an error. `at` may be NULL: trust is then
-// checked at the signing time.
+// message that cannot be described at all is an error. `at` is the time trust is checked at,
+// the caller's (its clock, or the time an archive received the message): required, unless
+// `flags` has [`PECMAIL_READ_AT_CLAIMED_TIME`], when it must be NULL. The time a message
+// carries is chosen by whoever holds its key, so it is never the default.
 //
 // # Safety
 // `raw` NULL or `len` readable bytes; `store` a live handle; `at` NULL or valid; `out`

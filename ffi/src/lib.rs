@@ -110,7 +110,9 @@ impl From<Error> for Fail {
             }
             ErrorKind::SignerFailed => pecmail_status::PECMAIL_SIGNER_FAILED,
             ErrorKind::LimitExceeded => pecmail_status::PECMAIL_LIMIT_EXCEEDED,
-            ErrorKind::UnsupportedAlgorithm => pecmail_status::PECMAIL_UNSUPPORTED,
+            ErrorKind::UnsupportedAlgorithm | ErrorKind::PolicyRefused => {
+                pecmail_status::PECMAIL_UNSUPPORTED
+            }
             _ => pecmail_status::PECMAIL_MALFORMED,
         };
         Fail(status, e.to_string())

@@ -8,9 +8,14 @@ use super::{
 };
 use pecmail::daticert::{Daticert, RecipientKind};
 use pecmail::read::{PecMessage, ReadOptions, read};
+use pecmail::trust::ValidationTime;
 
 /// Read with every tolerance of `ReadOptions::lenient()`.
 pub const PECMAIL_READ_LENIENT: u32 = 1;
+/// Flag of [`pecmail_read`]: validate trust at the time the message claims (its signing time,
+/// else its daticert's) instead of `at`, which must then be NULL. For archives; such a
+/// message is never valid, its verdict is `trusted-at-claimed-time`.
+pub const PECMAIL_READ_AT_CLAIMED_TIME: u32 = 2;
 
 fn c(s: &str) -> CString {
     CString::new(s.replace('\0', "\u{fffd}")).unwrap_or_default()
@@ -123,8 +128,10 @@ fn ptr(s: &Option<CString>) -> *const c_char {
 /// Reads a received message (`flags`: 0 for strict, or [`PECMAIL_READ_LENIENT`]) against
 /// `store`, and gives the result in `*out`, to free with [`pecmail_message_free`]. A
 /// message that is not valid is still a result (see [`pecmail_message_valid`]); only a
-/// message that cannot be described at all is an error. `at` may be NULL: trust is then
-/// checked at the signing time.
+/// message that cannot be described at all is an error. `at` is the time trust is checked at,
+/// the caller's (its clock, or the time an archive received the message): required, unless
+/// `flags` has [`PECMAIL_READ_AT_CLAIMED_TIME`], when it must be NULL. The time a message
+/// carries is chosen by whoever holds its key, so it is never the default.
 ///
 /// # Safety
 /// `raw` NULL or `len` readable bytes; `store` a live handle; `at` NULL or valid; `out`
@@ -142,19 +149,27 @@ pub unsafe extern "C" fn pecmail_read(
         // SAFETY: every pointer as the caller promises.
         let raw = unsafe { bytes("raw", raw, len) }?;
         let store = unsafe { handle("store", store) }?;
-        if flags & !PECMAIL_READ_LENIENT != 0 {
+        if flags & !(PECMAIL_READ_LENIENT | PECMAIL_READ_AT_CLAIMED_TIME) != 0 {
             return Err(invalid(format!("flags: unknown bits {flags:#x}")));
         }
-        let mut options = if flags & PECMAIL_READ_LENIENT != 0 {
+        let options = if flags & PECMAIL_READ_LENIENT != 0 {
             ReadOptions::lenient()
         } else {
             ReadOptions::strict()
         };
         // SAFETY: as the caller promises.
-        if let Some(t) = unsafe { at.as_ref() } {
-            options.at = Some(t.get()?);
-        }
-        let m = read(raw, &store.store, &options)?;
+        let given = unsafe { at.as_ref() };
+        let at = match (given, flags & PECMAIL_READ_AT_CLAIMED_TIME != 0) {
+            (Some(t), false) => ValidationTime::At(t.get()?),
+            (None, true) => ValidationTime::Claimed,
+            (None, false) => return Err(super::null("at")),
+            (Some(_), true) => {
+                return Err(invalid(
+                    "at: must be NULL with PECMAIL_READ_AT_CLAIMED_TIME".to_owned(),
+                ));
+            }
+        };
+        let m = read(raw, &store.store, at, &options)?;
         let view = Box::into_raw(Box::new(pecmail_message::from(&m)));
         // SAFETY: as the caller promises; on failure the view is freed.
         unsafe { put("out", out, view) }.inspect_err(|_| {

@@ -237,7 +237,7 @@ fn a_round_trip_through_the_c_api() {
         // Read it back.
         let mut m = null_mut();
         assert_eq!(
-            pecmail_read(bytes.as_ptr(), bytes.len(), fx.store, 0, null(), &mut m),
+            pecmail_read(bytes.as_ptr(), bytes.len(), fx.store, 0, &at(), &mut m),
             PECMAIL_OK
         );
         assert!(pecmail_message_valid(m));
@@ -324,7 +324,7 @@ fn a_round_trip_through_the_c_api() {
             std::slice::from_raw_parts(pecmail_bytes_data(receipt), pecmail_bytes_len(receipt));
         let mut r = null_mut();
         assert_eq!(
-            pecmail_read(rbytes.as_ptr(), rbytes.len(), fx.store, 0, null(), &mut r),
+            pecmail_read(rbytes.as_ptr(), rbytes.len(), fx.store, 0, &at(), &mut r),
             PECMAIL_OK
         );
         assert_eq!(field(r, PECMAIL_FIELD_KIND).as_deref(), Some("acceptance"));
@@ -419,7 +419,7 @@ fn invalid_inputs_are_named() {
         );
         let mut m = null_mut();
         assert_eq!(
-            pecmail_read(b"x".as_ptr(), 1, fx.store, 0x80, null(), &mut m),
+            pecmail_read(b"x".as_ptr(), 1, fx.store, 0x80, &at(), &mut m),
             PECMAIL_INVALID_INPUT
         );
     }
@@ -494,21 +494,35 @@ fn null_pointers_and_zero_lengths_everywhere() {
         // Reading.
         let mut m = null_mut();
         assert_eq!(
-            pecmail_read(nb, 0, null(), 0, null(), &mut m),
+            pecmail_read(nb, 0, null(), 0, &t, &mut m),
             PECMAIL_NULL_ARGUMENT
         );
+        assert_eq!(pecmail_read(nb, 0, store, 0, &t, &mut m), PECMAIL_MALFORMED);
         assert_eq!(
-            pecmail_read(nb, 0, store, 0, null(), &mut m),
-            PECMAIL_MALFORMED
-        );
-        assert_eq!(
-            pecmail_read(nb, 9, store, 0, null(), &mut m),
+            pecmail_read(nb, 9, store, 0, &t, &mut m),
             PECMAIL_NULL_ARGUMENT
         );
         let mail = messages::ORDINARY_MAIL.as_bytes();
         assert_eq!(
-            pecmail_read(mail.as_ptr(), mail.len(), store, 0, null(), null_mut()),
+            pecmail_read(mail.as_ptr(), mail.len(), store, 0, &t, null_mut()),
             PECMAIL_NULL_ARGUMENT
+        );
+        // The validation time is the caller's: NULL is refused, unless the caller asks for
+        // the claimed time, and then a time is refused.
+        assert_eq!(
+            pecmail_read(mail.as_ptr(), mail.len(), store, 0, null(), &mut m),
+            PECMAIL_NULL_ARGUMENT
+        );
+        assert_eq!(
+            pecmail_read(
+                mail.as_ptr(),
+                mail.len(),
+                store,
+                PECMAIL_READ_AT_CLAIMED_TIME,
+                &t,
+                &mut m
+            ),
+            PECMAIL_INVALID_INPUT
         );
         assert!(m.is_null());
         pecmail_message_free(null_mut());
@@ -552,7 +566,7 @@ fn null_pointers_and_zero_lengths_everywhere() {
         );
         // A real message, NULL outs.
         assert_eq!(
-            pecmail_read(mail.as_ptr(), mail.len(), store, 0, null(), &mut m),
+            pecmail_read(mail.as_ptr(), mail.len(), store, 0, &t, &mut m),
             PECMAIL_OK
         );
         assert_eq!(pecmail_message_time(m, &mut tm), PECMAIL_INVALID_INPUT);

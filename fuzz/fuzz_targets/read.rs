@@ -9,7 +9,7 @@ use std::sync::OnceLock;
 use libfuzzer_sys::fuzz_target;
 use pecmail::PecTime;
 use pecmail::read::{PecMessage, ReadOptions, SignatureStatus, read};
-use pecmail::trust::{Provider, TrustStore};
+use pecmail::trust::{Provider, TrustStore, ValidationTime};
 
 /// The test PKI's two providers, its root and its CA (test certificates only).
 fn store() -> &'static TrustStore {
@@ -38,15 +38,10 @@ fn store() -> &'static TrustStore {
     })
 }
 
-/// Strict (trust checked at the signing time) and lenient (at a fixed time).
+/// Strict and lenient.
 fn options() -> &'static [ReadOptions; 2] {
     static OPTIONS: OnceLock<[ReadOptions; 2]> = OnceLock::new();
-    OPTIONS.get_or_init(|| {
-        let mut lenient = ReadOptions::lenient();
-        // 2026-06-01 10:00:00 +0200: inside the validity of the test certificates.
-        lenient.at = Some(PecTime::from_unix(1_780_300_800, 120).expect("valid time"));
-        [ReadOptions::strict(), lenient]
-    })
+    OPTIONS.get_or_init(|| [ReadOptions::strict(), ReadOptions::lenient()])
 }
 
 /// Calls every accessor, and checks what they promise, down the nested messages.
@@ -78,9 +73,14 @@ fn exercise(m: &PecMessage<'_>, depth: usize) {
 
 fuzz_target!(|data: &[u8]| {
     let store = store();
+    // The caller's time (2026-06-01 10:00:00 +0200, inside the validity of the test
+    // certificates), and the claimed time an archive may choose.
+    let at = PecTime::from_unix(1_780_300_800, 120).expect("valid time");
     for options in options() {
-        if let Ok(message) = read(data, store, options) {
-            exercise(&message, 0);
+        for time in [ValidationTime::At(at), ValidationTime::Claimed] {
+            if let Ok(message) = read(data, store, time, options) {
+                exercise(&message, 0);
+            }
         }
     }
 });

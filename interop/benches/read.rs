@@ -161,7 +161,6 @@ fn main() {
         let mut o = ReadOptions::strict();
         o.verify.cms.backend = backend;
         o.trust.backend = backend;
-        o.at = Some(time);
         o
     };
     let openssl = ossl::Store::new(&[&pki("root.der"), &pki("ca1.der")]);
@@ -178,7 +177,7 @@ fn main() {
     ] {
         // Outside the timings: every reader must find the message valid.
         for b in backends {
-            let m = read(bytes, &trust, &options_for(b)).unwrap();
+            let m = read(bytes, &trust, time, &options_for(b)).unwrap();
             assert!(
                 m.is_valid(),
                 "{name} with {}: not valid: {:?}",
@@ -203,7 +202,7 @@ fn main() {
                 let options = options_for(b);
                 median(
                     || {
-                        std::hint::black_box(read(bytes, &trust, &options).unwrap());
+                        std::hint::black_box(read(bytes, &trust, time, &options).unwrap());
                     },
                     iters,
                     budget,

@@ -203,12 +203,17 @@ impl EmittingProvider {
     /// identity. The service address (`posta-certificata@<domain>`), the `From` of what it
     /// emits, is the certificate's `rfc822Name`, as spec 2.3 requires. Fails with
     /// [`ErrorKind::InvalidInput`] when the name is empty or has a line break, or the
-    /// certificate has no valid address.
+    /// certificate is not a provider certificate by the profile of spec 7.2 (the error says
+    /// which rule: `digitalSignature`, an extended key usage with e-mail protection, one
+    /// plain mailbox per `rfc822Name`, not a CA, the PEC provider policy), since what it
+    /// signs would not read as trusted anywhere.
     pub fn new(name: impl Into<String>, identity: SigningIdentity) -> Result<Self, Error> {
         let name = name.into();
         if name.trim().is_empty() || name.contains(['\r', '\n']) {
             return Err(invalid("provider name: empty or with a line break"));
         }
+        crate::trust::provider_certificate(identity.certificate())
+            .map_err(|rule| invalid(format!("identity: not a provider certificate: {rule}")))?;
         let service_address = identity
             .email_addresses()
             .into_iter()

@@ -28,6 +28,10 @@ pub struct VerifyOptions {
     pub min_rsa_bits: usize,
     /// The largest `smime.p7s` accepted, in bytes. Default: 1 MiB (real ones are under 8 KiB).
     pub max_signature_size: usize,
+    /// Refuse a SHA-1 signature ([`ErrorKind::PolicyRefused`] once it verifies); otherwise it
+    /// is reported (`cms-sha1`). Default: off (OpenPEC-based providers signed with SHA-1 until
+    /// at least 2024).
+    pub refuse_sha1: bool,
 }
 
 impl Default for VerifyOptions {
@@ -36,6 +40,7 @@ impl Default for VerifyOptions {
             backend: Backend::default(),
             min_rsa_bits: 2048,
             max_signature_size: 1 << 20,
+            refuse_sha1: false,
         }
     }
 }
@@ -205,12 +210,10 @@ pub fn verify_detached(
 
     let signer = find_signer(&sid, &certs)?;
     let key = signer.public_key()?;
-    if key.bits() < options.min_rsa_bits {
+    if key.bits() < 512 {
         return Err(unsupported(format!(
-            "the signer's RSA key has {} bits, below the minimum of {} \
-             (VerifyOptions::min_rsa_bits)",
-            key.bits(),
-            options.min_rsa_bits
+            "the signer's RSA key has {} bits: not verified",
+            key.bits()
         )));
     }
     if key.bits() < 2048 {
@@ -236,6 +239,25 @@ pub fn verify_detached(
             ));
             key.verify(options.backend, digest_alg, content, &signature)?;
         }
+    }
+    // Policy, once the signature is known to verify: a refusal then says "verifies, but not
+    // accepted", never "tampered" (`SignatureStatus::Refused` in the reader).
+    if key.bits() < options.min_rsa_bits {
+        return Err(Error::new(
+            ErrorKind::PolicyRefused,
+            format!(
+                "the signature verifies, but the signer's RSA key has {} bits, below the \
+                 minimum of {} (VerifyOptions::min_rsa_bits)",
+                key.bits(),
+                options.min_rsa_bits
+            ),
+        ));
+    }
+    if digest_alg == DigestAlgorithm::Sha1 && options.refuse_sha1 {
+        return Err(Error::new(
+            ErrorKind::PolicyRefused,
+            "the signature verifies, but it uses SHA-1, which VerifyOptions::refuse_sha1 refuses",
+        ));
     }
 
     Ok(SignatureReport {
@@ -415,4 +437,3 @@ fn check_algorithm_protection(
     }
     Ok(())
 }
-

@@ -5,6 +5,8 @@ use crate::build::MessageKind;
 use crate::daticert::{CertError, DaticertKind};
 use crate::error::DiagnosticCode;
 use crate::mime::{address, words};
+use crate::time::PecTime;
+use crate::trust::{DomainOwner, TrustStore, TrustVerdict};
 
 /// The PEC marker headers, every occurrence.
 #[derive(Debug, Clone, Default)]
@@ -96,8 +98,10 @@ pub(crate) fn cross_check(
     m: &mut PecMessage<'_>,
     headers: &Headers,
     markers: &Markers,
+    store: &TrustStore,
     options: &ReadOptions,
 ) {
+    claimed_times(m, headers, options);
     // Duplicated PEC headers: which one counts is what a forger would play with.
     for name in [
         "X-Ricevuta",
@@ -354,13 +358,19 @@ pub(crate) fn cross_check(
     // The mailbox a message certifies something about belongs to the provider that signs
     // it: the sender's provider accepts, refuses, carries and times out; the recipient's
     // provider takes in charge, delivers and detects viruses. A provider signing for a
-    // mailbox it does not manage certifies what it cannot know.
-    if let (Some(d), Some(domains)) = (m.daticert.clone(), provider_domains)
-        && !domains.is_empty()
-    {
-        let manages = |address: &str| {
+    // mailbox it does not manage certifies what it cannot know. Who manages a domain is what
+    // the store knows (`TrustStore::owner_of`): the index, else the certificates and the
+    // CAs' name constraints.
+    let trusted = m.trust.clone().filter(|t| {
+        matches!(
+            t.verdict,
+            TrustVerdict::Trusted | TrustVerdict::TrustedAtClaimedTime
+        )
+    });
+    if let (Some(d), Some(trust)) = (m.daticert.clone(), trusted) {
+        let owner = |address: &str| {
             let domain = address.rsplit_once('@').map(|(_, d)| d).unwrap_or("");
-            domains.iter().any(|d| d.eq_ignore_ascii_case(domain))
+            store.owner_of(&trust, domain)
         };
         let sender = std::slice::from_ref(&d.header.sender);
         let delivery: Vec<String> = d.data.delivery.iter().cloned().collect();
@@ -377,18 +387,23 @@ pub(crate) fn cross_check(
             // provider (the virus variant, or a domain no provider manages): either may sign.
             _ => (
                 "sender or recipient",
-                if delivery.iter().any(|a| manages(a)) {
+                if delivery.iter().any(|a| owner(a) == DomainOwner::Signer)
+                    || owner(&d.header.sender) == DomainOwner::Signer
+                {
                     Vec::new()
                 } else {
-                    sender.iter().collect()
+                    sender.iter().chain(delivery.iter()).collect()
                 },
             ),
         };
-        let foreign: Vec<&str> = addresses
-            .into_iter()
-            .filter(|a| !manages(a))
-            .map(String::as_str)
-            .collect();
+        let (mut foreign, mut unknown) = (Vec::new(), Vec::new());
+        for a in addresses {
+            match owner(a) {
+                DomainOwner::Signer => {}
+                DomainOwner::Other => foreign.push(a.as_str()),
+                _ => unknown.push(a.as_str()),
+            }
+        }
         if !foreign.is_empty() {
             m.add(
                 DiagnosticCode::PecProviderDomain,
@@ -396,6 +411,47 @@ pub(crate) fn cross_check(
                     "a {} about the {whose} {foreign:?}, signed by a provider that does not \
                      manage that domain",
                     d.kind
+                ),
+            );
+        }
+        if !unknown.is_empty() {
+            m.add(
+                DiagnosticCode::PecProviderDomainUnknown,
+                format!(
+                    "a {} about the {whose} {unknown:?}: the trust store does not say whether \
+                     its signer manages that domain",
+                    d.kind
+                ),
+            );
+        }
+    }
+}
+
+/// The times a message claims, against each other: the CMS `signingTime` and the `Date:`
+/// header against the daticert `data` (spec 2.4: one transaction, one time). None of them is
+/// a clock (the caller's validation time is), but a signing time years away from the signed
+/// `data` is a backdated signature.
+fn claimed_times(m: &mut PecMessage<'_>, headers: &Headers, options: &ReadOptions) {
+    let Some(data) = m.daticert.as_ref().map(|d| d.data.time) else {
+        return;
+    };
+    let tolerance = i64::from(options.claimed_time_tolerance);
+    let mut claims = Vec::new();
+    if let Some(t) = m.signature_report.as_ref().and_then(|r| r.signing_time) {
+        claims.push(("the CMS signingTime", t));
+    }
+    if let Some(date) = headers.first("Date")
+        && let Ok(t) = PecTime::parse_rfc5322(date)
+    {
+        claims.push(("the Date header", t));
+    }
+    for (what, t) in claims {
+        let apart = (t.unix_seconds() - data.unix_seconds()).abs();
+        if apart > tolerance {
+            m.add(
+                DiagnosticCode::PecTimeMismatch,
+                format!(
+                    "{what} ({t}) is {apart} s from the daticert data ({data}), more than {tolerance} s"
                 ),
             );
         }

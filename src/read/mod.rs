@@ -29,8 +29,8 @@ use crate::error::{Diagnostic, DiagnosticCode, Error, ErrorKind, Severity};
 use crate::mime::header::{ContentType, HeaderLimits, parse_block};
 use crate::mime::{SignedMessage, canonical_crlf, first_bare_lf, multipart, words};
 use crate::smime::MessageVerifyOptions;
-use crate::time::PecTime;
-use crate::trust::{TrustOptions, TrustReport, TrustStore, TrustVerdict};
+
+use crate::trust::{TrustOptions, TrustReport, TrustStore, TrustVerdict, ValidationTime};
 
 /// Options of [`read`]. `Default` is strict; [`ReadOptions::lenient`] turns on every
 /// tolerance.
@@ -44,10 +44,11 @@ pub struct ReadOptions {
     pub trust: TrustOptions,
     /// How `daticert.xml` is read (strict or lenient, limits).
     pub daticert: ParseOptions,
-    /// The time trust is checked at. Default: the signing time the signature carries (else
-    /// daticert's), which answers "was the signer a provider when it signed"; give the current
-    /// time to answer "is it still".
-    pub at: Option<PecTime>,
+    /// How far the times the message claims (CMS `signingTime`, daticert `data`, the
+    /// `Date:` header) may disagree with each other before it is `pec-time-mismatch`, in
+    /// seconds. Default: 300 (providers sign, write daticert and date the message within one
+    /// transaction; clocks are kept within a second of UTC, spec 9).
+    pub claimed_time_tolerance: u32,
     /// Accept a `micalg` spelling that is not registered (`sha256`, Register.it).
     pub allow_nonstandard_micalg: bool,
     /// Accept text before the subject prefix (mailing-list tags).
@@ -64,7 +65,7 @@ impl Default for ReadOptions {
             verify: MessageVerifyOptions::default(),
             trust: TrustOptions::default(),
             daticert: ParseOptions::strict(),
-            at: None,
+            claimed_time_tolerance: 300,
             allow_nonstandard_micalg: false,
             allow_subject_tags: false,
             allow_extra_parts: false,
@@ -102,6 +103,10 @@ pub enum SignatureStatus {
     Valid,
     /// It does not verify: the content was changed after signing, or it is forged.
     Invalid,
+    /// Refused by policy: it verifies, but with a key below the minimum size or an
+    /// algorithm the options refuse (SHA-1 when refused); or its algorithm is one that is
+    /// never accepted (MD5, unknown), so it was not verified. Never a sign of tampering.
+    Refused,
     /// The message is not signed.
     Absent,
     /// A signature is meant to be there but cannot be read.
@@ -109,11 +114,12 @@ pub enum SignatureStatus {
 }
 
 impl SignatureStatus {
-    /// `valid`, `invalid`, `absent` or `malformed`.
+    /// `valid`, `invalid`, `refused`, `absent` or `malformed`.
     pub fn as_str(self) -> &'static str {
         match self {
             SignatureStatus::Valid => "valid",
             SignatureStatus::Invalid => "invalid",
+            SignatureStatus::Refused => "refused",
             SignatureStatus::Absent => "absent",
             SignatureStatus::Malformed => "malformed",
         }
@@ -260,9 +266,22 @@ impl PecMessage<'_> {
 pub fn read<'a>(
     raw: &'a [u8],
     store: &TrustStore,
+    at: impl Into<ValidationTime>,
     options: &ReadOptions,
 ) -> Result<PecMessage<'a>, Error> {
-    read_at(Cow::Borrowed(raw), None, store, options, 0)
+    let cx = Cx {
+        store,
+        at: at.into(),
+        options,
+    };
+    read_at(Cow::Borrowed(raw), None, &cx, 0)
+}
+
+/// What every level of a read shares: the trust store, the validation time, the options.
+struct Cx<'s> {
+    store: &'s TrustStore,
+    at: ValidationTime,
+    options: &'s ReadOptions,
 }
 
 /// The message's headers and what the markers claim.
@@ -312,10 +331,10 @@ impl Headers {
 fn read_at<'a>(
     raw: Cow<'a, [u8]>,
     wrapper: Option<&[(String, String)]>,
-    store: &TrustStore,
-    options: &ReadOptions,
+    cx: &Cx<'_>,
     depth: usize,
 ) -> Result<PecMessage<'a>, Error> {
+    let options = cx.options;
     if raw.len() > options.verify.split.max_size {
         return Err(Error::new(
             ErrorKind::LimitExceeded,
@@ -407,15 +426,13 @@ fn read_at<'a>(
     }
 
     if let Some(range) = entity {
-        read_entity(
-            &mut m, &source, range, &headers, store, options, depth, markers,
-        );
+        read_entity(&mut m, &source, range, &headers, cx, depth, markers);
     } else if !signed_claimed
         && content_type
             .as_ref()
             .is_some_and(|ct| ct.media_type == "multipart")
     {
-        m.embedded = embedded(&source, &headers, store, options, depth).map(Box::new);
+        m.embedded = embedded(&source, &headers, cx, depth).map(Box::new);
         if m.embedded.is_some() {
             m.add(
                 DiagnosticCode::PecEmbedded,
@@ -471,20 +488,21 @@ fn verify_signature(
             m.signature_report = Some(report);
         }
         Err(e) => {
-            // A signature refused by policy (a key or an algorithm the options do not accept)
-            // is not a valid one, though it can be read.
-            let invalid = matches!(
-                e.kind(),
-                ErrorKind::DigestMismatch
-                    | ErrorKind::SignatureInvalid
-                    | ErrorKind::UnsupportedAlgorithm
-            );
-            if invalid {
-                m.signature = SignatureStatus::Invalid;
-                m.add(DiagnosticCode::PecSignatureInvalid, e.to_string());
-            } else {
-                m.signature = SignatureStatus::Malformed;
-                m.add(DiagnosticCode::PecSignatureMalformed, e.to_string());
+            // Tampered or forged, against refused by policy (a key or an algorithm the
+            // options do not accept): an archive must tell them apart.
+            match e.kind() {
+                ErrorKind::DigestMismatch | ErrorKind::SignatureInvalid => {
+                    m.signature = SignatureStatus::Invalid;
+                    m.add(DiagnosticCode::PecSignatureInvalid, e.to_string());
+                }
+                ErrorKind::PolicyRefused | ErrorKind::UnsupportedAlgorithm => {
+                    m.signature = SignatureStatus::Refused;
+                    m.add(DiagnosticCode::PecSignatureRefused, e.to_string());
+                }
+                _ => {
+                    m.signature = SignatureStatus::Malformed;
+                    m.add(DiagnosticCode::PecSignatureMalformed, e.to_string());
+                }
             }
             m.signature_error = Some(e);
         }
@@ -512,17 +530,16 @@ fn lenient_first_part(source: &[u8], boundary: &str) -> Option<Range<usize>> {
 }
 
 /// Reads the signed entity: parts, daticert, kind, cross-checks, original, text.
-#[allow(clippy::too_many_arguments)]
 fn read_entity<'a>(
     m: &mut PecMessage<'a>,
     source: &[u8],
     range: Range<usize>,
     headers: &Headers,
-    store: &TrustStore,
-    options: &ReadOptions,
+    cx: &Cx<'_>,
     depth: usize,
     markers: check::Markers,
 ) {
+    let options = cx.options;
     let entity_bytes = source.get(range.clone()).unwrap_or(&[]);
     let parts = match entity::parts(entity_bytes, Split::Strict) {
         Ok(p) => p,
@@ -580,22 +597,25 @@ fn read_entity<'a>(
         }
     }
 
-    // Trust, at the time asked or the signing time.
+    // Trust, at the caller's time; at the claimed time only when the caller chose that.
     if let Some(report) = &m.signature_report {
-        let at = options
-            .at
-            .or(report.signing_time)
+        let claimed = report
+            .signing_time
             .or_else(|| m.daticert.as_ref().map(|d| d.data.time));
-        if let Some(at) = at {
-            let t = store.assess(report, at, &options.trust);
-            if t.verdict != TrustVerdict::Trusted {
-                m.add(
-                    DiagnosticCode::PecUntrusted,
-                    format!("{}: {}", t.verdict.as_str(), t.detail),
-                );
-            }
-            m.trust = Some(t);
+        let t = cx.store.assess_at(report, cx.at, claimed, &options.trust);
+        match t.verdict {
+            TrustVerdict::Trusted => {}
+            TrustVerdict::TrustedAtClaimedTime => m.add(
+                DiagnosticCode::TrustClaimedTime,
+                format!("{}: {}", t.verdict.as_str(), t.detail),
+            ),
+            _ => m.add(
+                DiagnosticCode::PecUntrusted,
+                format!("{}: {}", t.verdict.as_str(), t.detail),
+            ),
         }
+        m.diagnostics.extend(t.diagnostics.iter().cloned());
+        m.trust = Some(t);
     }
 
     m.kind = check::classify(m, &markers);
@@ -608,7 +628,7 @@ fn read_entity<'a>(
             .first("X-Riferimento-Message-ID")
             .map(|v| v.trim().to_owned());
     }
-    check::cross_check(m, headers, &markers, options);
+    check::cross_check(m, headers, &markers, cx.store, options);
 
     // Text.
     if let Some(plain) = parts.text.iter().find(|p| p.media_type == "text/plain") {
@@ -678,8 +698,7 @@ fn read_entity<'a>(
                     DiagnosticCode::PecDepthLimit,
                     format!("anomaly envelopes nested deeper than {}", options.max_depth),
                 );
-            } else if let Ok(inner) = read_at(Cow::Owned(original), None, store, options, depth + 1)
-            {
+            } else if let Ok(inner) = read_at(Cow::Owned(original), None, cx, depth + 1) {
                 m.inner = Some(Box::new(inner));
             }
         }
@@ -692,8 +711,7 @@ fn read_entity<'a>(
 fn embedded(
     source: &[u8],
     headers: &Headers,
-    store: &TrustStore,
-    options: &ReadOptions,
+    cx: &Cx<'_>,
     depth: usize,
 ) -> Option<PecMessage<'static>> {
     let block = parse_block(source, HeaderLimits::default()).ok()?;
@@ -722,7 +740,7 @@ fn embedded(
         }
     }
     message.extend_from_slice(source.get(part.clone())?);
-    read_at(Cow::Owned(message), None, store, options, depth + 1).ok()
+    read_at(Cow::Owned(message), None, cx, depth + 1).ok()
 }
 
 /// The `.hash` parts of a short receipt's original.

@@ -248,6 +248,9 @@ fn not_pec_reason(message: &PecMessage<'_>) -> String {
                 .to_owned()
         }
         SignatureStatus::Malformed => "la firma del messaggio non è leggibile".to_owned(),
+        SignatureStatus::Refused => {
+            "la firma del messaggio usa una chiave o un algoritmo non ammessi".to_owned()
+        }
         SignatureStatus::Valid => format!(
             "il firmatario non è un gestore di posta certificata ({})",
             message

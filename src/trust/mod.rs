@@ -1,4 +1,4 @@
-//! `TrustStore`: which signers are PEC providers (spec 6.2, 7.2, 8).
+//! `TrustStore`: which signers are PEC providers (spec 6.2, 7.2, 8), at the caller's time.
 //!
 //! A provider receiving a PEC message checks that its signer is a provider: "computing the
 //! certificate's SHA-1 hash, hex-encoding it and searching `providerCertificateHash`", then
@@ -8,43 +8,58 @@
 //! constraints list the providers' mail domains.
 //!
 //! A store holds both kinds of knowledge: [`Provider`]s (name, certificates, managed domains,
-//! service address), and trust anchors with optional intermediates. [`TrustStore::assess`]
-//! maps a signer to a [`TrustReport`] with a [`TrustVerdict`], never a bare yes or no.
+//! service address), trust anchors with optional intermediates, and the revocation
+//! information the caller fetched (CRLs, OCSP responses: the crate does no I/O).
+//! [`TrustStore::assess`] maps a signer to a [`TrustReport`] with a [`TrustVerdict`], never a
+//! bare yes or no.
 //!
-//! Checks, at a time the caller gives (the crate reads no clock):
+//! **The time is the caller's** ([`ValidationTime`]), as webpki's `verify_for_usage` takes
+//! the time from its caller and `openssl cms -verify` uses the clock: the times a message
+//! carries are chosen by whoever holds the key, so a key whose certificate expired (or was
+//! stolen) could otherwise date its forgeries inside the validity. Validating at the claimed
+//! time is an explicit choice, for archives, and its verdict says so
+//! ([`TrustVerdict::TrustedAtClaimedTime`], never plain [`TrustVerdict::Trusted`]).
+//!
+//! Checks (the path validation is in `path.rs`):
 //! - **index**: SHA-1 of the certificate, then the full DER, against every provider's
-//!   certificates; then the validity period;
+//!   certificates; then the validity period. **The index is the revocation mechanism of this
+//!   path**: a provider removed from it is no longer trusted; CRLs and OCSP responses are
+//!   applied only where a chain to an anchor is also built;
 //! - **chain** (when anchors are configured; also for index matches): issuer names and
-//!   signatures up to an anchor, validity of every certificate, CA basic constraints and path
-//!   lengths on issuers, `keyCertSign` on issuers that have key usage, unknown critical
-//!   extensions refused, name constraints (`rfc822Name` against the leaf's addresses,
-//!   `directoryName` against subject names) of every issuer including the anchor;
-//! - **provider profile** (chain path): key usage with `digitalSignature`, an `rfc822Name`
-//!   subjectAltName, not a CA, and the PEC provider policy (1.3.76.16.3.1.1, configurable).
+//!   signatures up to an anchor, the same algorithm inside and outside each certificate
+//!   (RFC 5280 4.1.1.2), validity of every certificate, CA basic constraints and path
+//!   lengths on issuers, `keyCertSign` on issuers that have key usage, an extended key usage
+//!   that allows e-mail protection where there is one, unknown critical extensions refused,
+//!   name constraints (`rfc822Name` against the leaf's addresses, `directoryName` against
+//!   subject names) of every issuer including the anchor; certificates signed with SHA-1 are
+//!   reported (`trust-sha1-certificate`) or refused ([`TrustOptions::refuse_sha1_certificates`]);
+//! - **provider profile**: on every path, an extended key usage (when present) that allows
+//!   `emailProtection` and `rfc822Name` entries that are each one valid mailbox; on the chain
+//!   path also key usage with `digitalSignature`, an `rfc822Name`, not a CA, and the PEC
+//!   provider policy (1.3.76.16.3.1.1, configurable);
+//! - **revocation** (chain path): CRLs (RFC 5280 section 5) and OCSP responses (RFC 6960)
+//!   given to the store, each taken only when its issuer's signature verifies, under a
+//!   [`RevocationPolicy`].
 //!
 //! The provider index itself, as LDIF, is read by [`ProviderIndex::parse`].
-//!
-//! Revocation (CRL, OCSP) needs I/O and is the caller's part.
 
-// Revocation information the caller supplies; used by the path checks.
-#[allow(dead_code)]
 mod crl;
 mod index;
-#[allow(dead_code)]
 mod ocsp;
+mod path;
+mod revocation;
 
 pub use index::{IndexOptions, ProviderIndex};
+pub use revocation::{RevocationPolicy, RevocationReport, RevocationStatus};
+
+use std::collections::HashMap;
+use std::sync::RwLock;
 
 use const_oid::ObjectIdentifier;
-use der::{Encode, Tagged};
-use x509_cert::ext::pkix::KeyUsages;
-use x509_cert::ext::pkix::constraints::name::GeneralSubtrees;
-use x509_cert::ext::pkix::name::GeneralName;
-use x509_cert::name::Name;
 
 use crate::cms::SignatureReport;
-use crate::crypto::Backend;
-use crate::error::{Error, ErrorKind};
+use crate::crypto::{Backend, DigestAlgorithm};
+use crate::error::{Diagnostic, Error, ErrorKind};
 use crate::time::PecTime;
 use crate::x509::{Cert, CertificateInfo};
 
@@ -53,6 +68,41 @@ pub const PEC_PROVIDER_POLICY: ObjectIdentifier = ObjectIdentifier::new_unwrap("
 
 /// The longest chain followed, leaf and anchor included.
 const MAX_CHAIN: usize = 8;
+
+/// The most certificate signatures the store remembers as verified (see [`TrustStore`]).
+const MAX_CACHED_SIGNATURES: usize = 4096;
+
+/// When a signer is judged (design principle 8: the caller's time, never the message's).
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ValidationTime {
+    /// At this time, which the caller establishes: its clock now, or for an archive the
+    /// time it received or time-stamped the message.
+    At(PecTime),
+    /// At the time the message claims it was signed: the CMS `signingTime`, else the
+    /// daticert `data`. For archives that must say whether a message was trustworthy when
+    /// it claims to have been made. Whoever holds the key chooses that time, so a signer
+    /// that verifies then is [`TrustVerdict::TrustedAtClaimedTime`], never
+    /// [`TrustVerdict::Trusted`], and such a message is not
+    /// [`is_valid`](crate::read::PecMessage::is_valid).
+    Claimed,
+}
+
+impl From<PecTime> for ValidationTime {
+    fn from(t: PecTime) -> Self {
+        ValidationTime::At(t)
+    }
+}
+
+/// Which time a [`TrustReport`] was made at.
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimeBasis {
+    /// The caller's ([`ValidationTime::At`]).
+    Caller,
+    /// The message's claim ([`ValidationTime::Claimed`]).
+    Claimed,
+}
 
 /// A PEC provider as the provider index describes it (spec 8).
 #[non_exhaustive]
@@ -110,6 +160,7 @@ impl Provider {
 }
 
 /// Options of [`TrustStore::assess`].
+/// Options of [`TrustStore::assess`].
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TrustOptions {
@@ -120,6 +171,13 @@ pub struct TrustOptions {
     /// The policy a provider certificate must carry on the chain path; `None` skips the
     /// check. Default: [`PEC_PROVIDER_POLICY`].
     pub provider_policy: Option<ObjectIdentifier>,
+    /// Refuse a chain with a certificate signed with SHA-1 (verdict
+    /// [`TrustVerdict::InvalidChain`]); otherwise it is reported as `trust-sha1-certificate`.
+    /// Default: off (providers' certificates of before 2016 are SHA-1; the AgID CA moved to
+    /// SHA-256).
+    pub refuse_sha1_certificates: bool,
+    /// What revocation information is needed. Default: [`RevocationPolicy::UseGiven`].
+    pub revocation: RevocationPolicy,
 }
 
 impl Default for TrustOptions {
@@ -128,6 +186,8 @@ impl Default for TrustOptions {
             backend: Backend::default(),
             min_rsa_bits: 2048,
             provider_policy: Some(PEC_PROVIDER_POLICY),
+            refuse_sha1_certificates: false,
+            revocation: RevocationPolicy::default(),
         }
     }
 }
@@ -136,8 +196,12 @@ impl Default for TrustOptions {
 #[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum TrustVerdict {
-    /// A provider's certificate, valid at the time given.
+    /// A provider's certificate, valid at the caller's time.
     Trusted,
+    /// A provider's certificate that was valid at the time the message claims
+    /// ([`ValidationTime::Claimed`]): the caller asked for that time, and the verdict keeps
+    /// saying so. Not a proof: whoever held the key chose the claimed time.
+    TrustedAtClaimedTime,
     /// A certificate of the path had expired at the time given.
     Expired,
     /// A certificate of the path was not yet valid at the time given.
@@ -148,11 +212,20 @@ pub enum TrustVerdict {
     /// or organisation its CA may not certify).
     NameConstraintViolation,
     /// The chain is valid, but the certificate is not a PEC provider certificate (no
-    /// `digitalSignature`, no `rfc822Name`, a CA, or not the provider policy).
+    /// `digitalSignature`, no `rfc822Name` or one that is not a mailbox, an extended key
+    /// usage without e-mail protection, a CA, or not the provider policy).
     NotAProvider,
     /// The chain is malformed: an issuer that is not a CA, a path too long, an unknown
-    /// critical extension, a weak key, an unsupported algorithm.
+    /// critical extension, a weak key, an unsupported or refused algorithm, different
+    /// algorithms inside and outside a certificate.
     InvalidChain,
+    /// A certificate of the path was revoked at the time given (a CRL or an OCSP response
+    /// its issuer signed says so; [`TrustReport::revocation`] has the date and reason).
+    Revoked,
+    /// [`RevocationPolicy::Require`] and a certificate of the path has no current status.
+    RevocationUnknown,
+    /// [`ValidationTime::Claimed`] and the message claims no time at all.
+    NoClaimedTime,
 }
 
 impl TrustVerdict {
@@ -160,12 +233,16 @@ impl TrustVerdict {
     pub fn as_str(self) -> &'static str {
         match self {
             TrustVerdict::Trusted => "trusted",
+            TrustVerdict::TrustedAtClaimedTime => "trusted-at-claimed-time",
             TrustVerdict::Expired => "expired",
             TrustVerdict::NotYetValid => "not-yet-valid",
             TrustVerdict::UnknownIssuer => "unknown-issuer",
             TrustVerdict::NameConstraintViolation => "name-constraint-violation",
             TrustVerdict::NotAProvider => "not-a-provider",
             TrustVerdict::InvalidChain => "invalid-chain",
+            TrustVerdict::Revoked => "revoked",
+            TrustVerdict::RevocationUnknown => "revocation-unknown",
+            TrustVerdict::NoClaimedTime => "no-claimed-time",
         }
     }
 }
@@ -199,18 +276,76 @@ pub struct TrustReport {
     pub certificate: CertificateInfo,
     /// The time the checks used.
     pub at: PecTime,
+    /// Whose time that is.
+    pub time_basis: TimeBasis,
+    /// What the revocation information given to the store says of the path.
+    pub revocation: RevocationReport,
+    /// What was noticed on the way (a SHA-1 certificate, revocation information that was not
+    /// taken).
+    pub diagnostics: Vec<Diagnostic>,
     /// What decided the verdict, for humans.
     pub detail: String,
+    /// The `rfc822Name` permitted subtrees of the CAs on the path: the providers' service
+    /// domains they certify, for [`TrustStore::owner_of`].
+    ca_mail_domains: Vec<String>,
 }
 
-/// Providers and trust anchors, given by the caller.
-#[derive(Debug, Clone, Default)]
+/// Whether a mail domain is the signer's, by what the store knows ([`TrustStore::owner_of`]).
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DomainOwner {
+    /// The signer's provider manages it.
+    Signer,
+    /// Another provider manages it, or the signer's provider's known domains leave it out.
+    Other,
+    /// The store cannot tell (no index entry with domains for the signer, and nothing else
+    /// it knows names the domain).
+    Unknown,
+}
+
+/// Providers, trust anchors and revocation information, given by the caller.
+///
+/// The store also remembers, for its lifetime, which certificate signatures it has verified
+/// (by the SHA-256 of the certificate and of its issuer, at most 4,096), so that a receipt
+/// whose chain was seen before costs one RSA verification, its own; validity, revocation and
+/// every other check are made again at each assessment. The memory is behind a lock the
+/// store holds (no global state); a store shared between threads is read concurrently.
+#[derive(Default)]
 pub struct TrustStore {
     providers: Vec<Provider>,
     /// SHA-1 of each provider certificate, with (provider index, certificate index).
     index: Vec<([u8; 20], usize, usize)>,
     anchors: Vec<Cert>,
     intermediates: Vec<Cert>,
+    crls: Vec<crl::Crl>,
+    ocsp: Vec<ocsp::OcspResponse>,
+    verified: RwLock<HashMap<[u8; 32], ()>>,
+}
+
+impl Clone for TrustStore {
+    fn clone(&self) -> Self {
+        TrustStore {
+            providers: self.providers.clone(),
+            index: self.index.clone(),
+            anchors: self.anchors.clone(),
+            intermediates: self.intermediates.clone(),
+            crls: self.crls.clone(),
+            ocsp: self.ocsp.clone(),
+            verified: RwLock::default(),
+        }
+    }
+}
+
+impl core::fmt::Debug for TrustStore {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("TrustStore")
+            .field("providers", &self.providers)
+            .field("anchors", &self.anchors)
+            .field("intermediates", &self.intermediates)
+            .field("crls", &self.crls.len())
+            .field("ocsp", &self.ocsp.len())
+            .finish_non_exhaustive()
+    }
 }
 
 impl TrustStore {
@@ -303,19 +438,86 @@ impl TrustStore {
             .and_then(|(_, p, _)| self.providers.get(*p))
     }
 
+    /// Adds a certificate revocation list (RFC 5280 section 5), DER or PEM, as the caller
+    /// fetched it. It is parsed now (a CRL with a critical extension this crate does not
+    /// process is refused with [`ErrorKind::InvalidInput`]); its signature is checked against
+    /// the issuer on each path it speaks of, and a CRL that does not verify is not taken
+    /// (the report says so).
+    pub fn add_crl(&mut self, crl: &[u8]) -> Result<(), Error> {
+        let der = crate::pem::der_block(crl, "X509 CRL")?;
+        let parsed = crl::Crl::parse(&der)
+            .map_err(|e| Error::new(ErrorKind::InvalidInput, format!("CRL: {}", e.message())))?;
+        self.crls.push(parsed);
+        Ok(())
+    }
+
+    /// Adds an OCSP response (RFC 6960), DER, as the caller's responder returned it (or a
+    /// provider stapled it). Only a `successful` basic response is taken; its signature
+    /// (by the issuer, or by a responder the issuer delegated with `id-kp-OCSPSigning`) is
+    /// checked on each path it speaks of.
+    pub fn add_ocsp_response(&mut self, response: &[u8]) -> Result<(), Error> {
+        let parsed = ocsp::OcspResponse::parse(response).map_err(|e| {
+            Error::new(
+                ErrorKind::InvalidInput,
+                format!("OCSP response: {}", e.message()),
+            )
+        })?;
+        self.ocsp.push(parsed);
+        Ok(())
+    }
+
     /// Assesses the signer of a verified signature, with the other certificates of the
-    /// message as chain candidates.
+    /// message as chain candidates, at the caller's time (or, by explicit choice, at the
+    /// signing time the signature claims: [`ValidationTime::Claimed`]).
     pub fn assess(
         &self,
         report: &SignatureReport,
-        at: PecTime,
+        at: impl Into<ValidationTime>,
         options: &TrustOptions,
     ) -> TrustReport {
-        self.assess_certificate(&report.signer.der, &report.certificates, at, options)
+        self.assess_at(report, at.into(), report.signing_time, options)
     }
 
-    /// Assesses a certificate (DER) at time `at`; `candidates` are certificates that may
-    /// complete its chain (those of the message).
+    /// [`TrustStore::assess`] with the claimed time the reader found (the signing time, else
+    /// the daticert's).
+    pub(crate) fn assess_at(
+        &self,
+        report: &SignatureReport,
+        at: ValidationTime,
+        claimed: Option<PecTime>,
+        options: &TrustOptions,
+    ) -> TrustReport {
+        let time = match at {
+            ValidationTime::At(t) => t,
+            ValidationTime::Claimed => match claimed {
+                Some(t) => t,
+                None => {
+                    let mut r = TrustReport::failed(
+                        &report.signer.der,
+                        report.signing_time.unwrap_or(report.signer.not_before),
+                        TrustVerdict::NoClaimedTime,
+                        "validation at the claimed time was asked, and the message claims none"
+                            .to_owned(),
+                    );
+                    r.time_basis = TimeBasis::Claimed;
+                    return r;
+                }
+            },
+        };
+        let mut r =
+            self.assess_certificate(&report.signer.der, &report.certificates, time, options);
+        if at == ValidationTime::Claimed {
+            r.time_basis = TimeBasis::Claimed;
+            if r.verdict == TrustVerdict::Trusted {
+                r.verdict = TrustVerdict::TrustedAtClaimedTime;
+                r.detail = format!("{}, at the time the message claims ({time})", r.detail);
+            }
+        }
+        r
+    }
+
+    /// Assesses a certificate (DER) at the caller's time `at`; `candidates` are certificates
+    /// that may complete its chain (those of the message).
     pub fn assess_certificate(
         &self,
         der: &[u8],
@@ -326,25 +528,35 @@ impl TrustStore {
         let leaf = match Cert::from_der(der) {
             Ok(c) => c,
             Err(e) => {
-                return TrustReport {
-                    verdict: TrustVerdict::InvalidChain,
-                    provider: None,
-                    path: TrustPath::None,
-                    certificate: empty_info(der, at),
+                return TrustReport::failed(
+                    der,
                     at,
-                    detail: format!("the certificate does not decode: {}", e.message()),
-                };
+                    TrustVerdict::InvalidChain,
+                    format!("the certificate does not decode: {}", e.message()),
+                );
             }
         };
-        let report = |verdict, provider: Option<&Provider>, path, detail: String| TrustReport {
-            verdict,
-            provider: provider.cloned(),
-            path,
-            certificate: leaf.info(),
-            at,
-            detail,
-        };
+        let mut out = TrustReport::failed(der, at, TrustVerdict::UnknownIssuer, String::new());
+        out.certificate = leaf.info();
         let now = at.unix_seconds();
+        let finish = |mut out: TrustReport, verdict, provider: Option<&Provider>, path, detail| {
+            out.verdict = verdict;
+            out.provider = provider.cloned();
+            out.path = path;
+            out.detail = detail;
+            out
+        };
+
+        // On every path: the purpose and the addresses of a provider certificate.
+        if let Err(detail) = path::leaf_purpose(&leaf) {
+            return finish(
+                out,
+                TrustVerdict::NotAProvider,
+                None,
+                TrustPath::None,
+                detail,
+            );
+        }
 
         // The index: SHA-1 first, then the full certificate.
         let sha1 = leaf.sha1();
@@ -365,59 +577,70 @@ impl TrustStore {
                 .filter(|c| c.as_slice() != der)
                 .filter_map(|c| Cert::from_der(c).ok())
                 .collect();
-            Some(self.build_chain(&leaf, &others, options))
+            let verified = |child: &Cert, issuer: &Cert| self.verify_cached(child, issuer, options);
+            Some(path::build_chain(
+                &self.anchors,
+                &self.intermediates,
+                &leaf,
+                &others,
+                &verified,
+            ))
         };
 
         if let Some(provider) = in_index {
-            if let Some(v) = validity_verdict(&leaf, now) {
-                return report(v.0, Some(provider), TrustPath::Index, v.1);
+            if let Some(v) = path::validity_verdict(&leaf, now) {
+                return finish(out, v.0, Some(provider), TrustPath::Index, v.1);
             }
+            let indexed = format!("in the provider index under {:?}", provider.name);
             return match chain {
-                None => report(
+                None => finish(
+                    out,
                     TrustVerdict::Trusted,
                     Some(provider),
                     TrustPath::Index,
-                    format!("in the provider index under {:?}", provider.name),
+                    indexed,
                 ),
                 Some(Err((verdict, detail))) => {
-                    report(verdict, Some(provider), TrustPath::Index, detail)
+                    finish(out, verdict, Some(provider), TrustPath::Index, detail)
                 }
-                Some(Ok(path)) => match check_path(&path, now) {
-                    Err((verdict, detail)) => {
-                        report(verdict, Some(provider), TrustPath::Index, detail)
-                    }
-                    Ok(()) => report(
-                        TrustVerdict::Trusted,
+                Some(Ok(chain)) => {
+                    let names = path::subjects(&chain);
+                    let detail = format!(
+                        "{indexed}, chained to {}",
+                        chain.last().map(|c| c.subject_string()).unwrap_or_default()
+                    );
+                    let (verdict, detail) =
+                        self.check_chain(&mut out, &chain, now, options, detail);
+                    finish(
+                        out,
+                        verdict,
                         Some(provider),
-                        TrustPath::IndexAndChain(subjects(&path)),
-                        format!(
-                            "in the provider index under {:?}, chained to {}",
-                            provider.name,
-                            path.last().map(|c| c.subject_string()).unwrap_or_default()
-                        ),
-                    ),
-                },
+                        TrustPath::IndexAndChain(names),
+                        detail,
+                    )
+                }
             };
         }
 
-        let path = match chain {
+        let chain = match chain {
             None => {
-                return report(
+                return finish(
+                    out,
                     TrustVerdict::UnknownIssuer,
                     None,
                     TrustPath::None,
                     "not in the provider index, and no trust anchor is configured".to_owned(),
                 );
             }
-            Some(Err((verdict, detail))) => return report(verdict, None, TrustPath::None, detail),
-            Some(Ok(path)) => path,
+            Some(Err((verdict, detail))) => {
+                return finish(out, verdict, None, TrustPath::None, detail);
+            }
+            Some(Ok(chain)) => chain,
         };
-        let names = subjects(&path);
-        if let Err((verdict, detail)) = check_path(&path, now) {
-            return report(verdict, None, TrustPath::Chain(names), detail);
-        }
-        if let Err(detail) = provider_profile(&leaf, options) {
-            return report(
+        let names = path::subjects(&chain);
+        if let Err(detail) = path::provider_profile(&leaf, options) {
+            return finish(
+                out,
                 TrustVerdict::NotAProvider,
                 None,
                 TrustPath::Chain(names),
@@ -431,436 +654,158 @@ impl TrustStore {
             .find_map(|d| self.provider_for_domain(d));
         let detail = format!(
             "chained to {}{}",
-            path.last().map(|c| c.subject_string()).unwrap_or_default(),
+            chain.last().map(|c| c.subject_string()).unwrap_or_default(),
             provider
                 .map(|p| format!("; {:?} manages the address domain", p.name))
                 .unwrap_or_default()
         );
-        report(
-            TrustVerdict::Trusted,
-            provider,
-            TrustPath::Chain(names),
-            detail,
-        )
+        let (verdict, detail) = self.check_chain(&mut out, &chain, now, options, detail);
+        finish(out, verdict, provider, TrustPath::Chain(names), detail)
     }
 
-    /// Builds a chain from `leaf` to an anchor through `others` and the store's
-    /// intermediates, verifying each signature on the way. Returns leaf first, anchor last.
-    fn build_chain(
+    /// The checks of a built chain, its revocation status, and what the report keeps of it;
+    /// `trusted` is the detail when every check passes.
+    fn check_chain(
         &self,
-        leaf: &Cert,
-        others: &[Cert],
+        out: &mut TrustReport,
+        chain: &[Cert],
+        now: i64,
         options: &TrustOptions,
-    ) -> Result<Vec<Cert>, (TrustVerdict, String)> {
-        // A pinned certificate is its own chain.
-        if self.anchors.iter().any(|a| a.der == leaf.der) {
-            return Ok(vec![leaf.clone()]);
+        trusted: String,
+    ) -> (TrustVerdict, String) {
+        out.ca_mail_domains = path::ca_mail_domains(chain);
+        let checked = path::check_path(chain, now, options, &mut out.diagnostics);
+        if let Err(v) = checked {
+            return v;
         }
-        let mut path = vec![leaf.clone()];
-        // The last signature failure of a candidate whose names matched, to explain why.
-        let mut last_error: Option<Error> = None;
-        while path.len() < MAX_CHAIN {
-            let Some(current) = path.last() else { break };
-            let mut pick = |set: &[Cert]| -> Option<Cert> {
-                for candidate in set {
-                    if path.iter().any(|p| p.der == candidate.der)
-                        || !could_have_issued(candidate, current)
-                    {
-                        continue;
-                    }
-                    match current.verify_signed_by(candidate, options.backend, options.min_rsa_bits)
-                    {
-                        Ok(_) => return Some(candidate.clone()),
-                        Err(e) => last_error = Some(e),
-                    }
-                }
-                None
-            };
-            if let Some(anchor) = pick(&self.anchors) {
-                path.push(anchor);
-                return Ok(path);
+        out.revocation = revocation::check(self, chain, now, options, &mut out.diagnostics);
+        match (&out.revocation.status, options.revocation) {
+            (RevocationStatus::Revoked { .. }, _) => {
+                (TrustVerdict::Revoked, out.revocation.summary())
             }
-            match pick(others).or_else(|| pick(&self.intermediates)) {
-                Some(c) => path.push(c),
-                None => break,
+            (RevocationStatus::Good, _)
+            | (_, RevocationPolicy::Ignore | RevocationPolicy::UseGiven) => {
+                (TrustVerdict::Trusted, trusted)
+            }
+            (_, RevocationPolicy::Require) => {
+                (TrustVerdict::RevocationUnknown, out.revocation.summary())
             }
         }
-        Err(match last_error {
-            Some(e) if e.kind() == ErrorKind::UnsupportedAlgorithm => (
-                TrustVerdict::InvalidChain,
-                format!("the chain uses what is not accepted: {}", e.message()),
-            ),
-            _ if path.len() >= MAX_CHAIN => (
-                TrustVerdict::InvalidChain,
-                format!("no anchor within {MAX_CHAIN} certificates"),
-            ),
-            _ => (
-                TrustVerdict::UnknownIssuer,
-                format!(
-                    "no chain from {} to a trust anchor",
-                    path.last().map(|c| c.subject_string()).unwrap_or_default()
-                ),
-            ),
-        })
     }
-}
 
-/// Whether `issuer`'s subject is `cert`'s issuer and, when both say, the key identifiers
-/// agree.
-fn could_have_issued(issuer: &Cert, cert: &Cert) -> bool {
-    if issuer.subject_raw() != cert.issuer_raw() {
-        return false;
-    }
-    match (cert.authority_key_id(), issuer.subject_key_id()) {
-        (Ok(Some(aki)), Ok(Some(ski))) => aki == ski,
-        _ => true,
-    }
-}
-
-fn subjects(path: &[Cert]) -> Vec<String> {
-    path.iter().map(Cert::subject_string).collect()
-}
-
-fn empty_info(der: &[u8], at: PecTime) -> CertificateInfo {
-    CertificateInfo {
-        subject: String::new(),
-        issuer: String::new(),
-        serial: String::new(),
-        sha1_fingerprint: String::new(),
-        sha256_fingerprint: String::new(),
-        email_addresses: Vec::new(),
-        not_before: at,
-        not_after: at,
-        der: der.to_vec(),
-    }
-}
-
-fn validity_verdict(cert: &Cert, now: i64) -> Option<(TrustVerdict, String)> {
-    let (not_before, not_after) = cert.validity();
-    let info = || cert.subject_string();
-    if now < not_before {
-        Some((
-            TrustVerdict::NotYetValid,
-            format!("{} is not valid before {}", info(), cert.info().not_before),
-        ))
-    } else if now > not_after {
-        Some((
-            TrustVerdict::Expired,
-            format!("{} expired on {}", info(), cert.info().not_after),
-        ))
-    } else {
-        None
-    }
-}
-
-/// Checks a chain (leaf first, anchor last): validity, CA constraints, critical extensions,
-/// name constraints.
-fn check_path(path: &[Cert], now: i64) -> Result<(), (TrustVerdict, String)> {
-    for cert in path {
-        if let Some(v) = validity_verdict(cert, now) {
-            return Err(v);
+    /// Whether `issuer`'s key signed `child`, remembered across assessments.
+    fn verify_cached(
+        &self,
+        child: &Cert,
+        issuer: &Cert,
+        options: &TrustOptions,
+    ) -> Result<(), Error> {
+        let key = {
+            let mut both = Vec::with_capacity(64);
+            both.extend_from_slice(&child.digest(DigestAlgorithm::Sha256));
+            both.extend_from_slice(&issuer.digest(DigestAlgorithm::Sha256));
+            // The options that decide the outcome are part of what was verified.
+            both.extend_from_slice(&options.min_rsa_bits.to_le_bytes());
+            let digest = crate::crypto::digest(Backend::RustCrypto, DigestAlgorithm::Sha256, &both);
+            let mut k = [0u8; 32];
+            k.copy_from_slice(digest.get(..32).unwrap_or(&[0; 32]));
+            k
+        };
+        if self.verified.read().is_ok_and(|m| m.contains_key(&key)) {
+            return Ok(());
         }
-        let unknown = cert.unknown_critical_extensions();
-        if let Some(oid) = unknown.first() {
-            return Err((
-                TrustVerdict::InvalidChain,
-                format!(
-                    "{} has an unknown critical extension {oid}",
-                    cert.subject_string()
-                ),
-            ));
-        }
-    }
-    let invalid = |m: String| (TrustVerdict::InvalidChain, m);
-    let malformed =
-        |c: &Cert, e: Error| invalid(format!("{}: {}", c.subject_string(), e.message()));
-    // Issuers: every certificate above the leaf.
-    for (i, issuer) in path.iter().enumerate().skip(1) {
-        let bc = issuer
-            .basic_constraints()
-            .map_err(|e| malformed(issuer, e))?;
-        let is_anchor = i + 1 == path.len();
-        match bc {
-            Some((true, path_len)) => {
-                // Intermediates between this issuer and the leaf.
-                let below = i - 1;
-                if let Some(max) = path_len
-                    && below > usize::from(max)
-                {
-                    return Err(invalid(format!(
-                        "{} allows {max} intermediate(s) below it, the chain has {below}",
-                        issuer.subject_string()
-                    )));
-                }
-            }
-            // An anchor without basic constraints is trusted by configuration (old roots).
-            None if is_anchor => {}
-            _ => {
-                return Err(invalid(format!(
-                    "{} issues certificates but is not a CA",
-                    issuer.subject_string()
-                )));
-            }
-        }
-        if !issuer
-            .allows(KeyUsages::KeyCertSign)
-            .map_err(|e| malformed(issuer, e))?
+        child.verify_signed_by(issuer, options.backend, options.min_rsa_bits)?;
+        if let Ok(mut m) = self.verified.write()
+            && m.len() < MAX_CACHED_SIGNATURES
         {
-            return Err(invalid(format!(
-                "{} issues certificates without keyCertSign",
-                issuer.subject_string()
-            )));
+            m.insert(key, ());
         }
-        if let Some(nc) = issuer
-            .name_constraints()
-            .map_err(|e| malformed(issuer, e))?
+        Ok(())
+    }
+
+    /// Who manages `domain`, for a message `report` assessed the signer of (the mailbox a
+    /// receipt certifies something about must be its signer's, spec 3.3 to 3.9):
+    /// 1. the signer's provider entry has domains (the index's `managedDomains`, or
+    ///    [`Provider::with_domain`]): they decide, and anything else is [`DomainOwner::Other`];
+    /// 2. otherwise a domain of the signer certificate's `rfc822Name` (its service mailbox)
+    ///    is the signer's;
+    /// 3. a domain another provider of the store manages, or of another provider
+    ///    certificate's service mailbox, or within the `rfc822Name` name constraints of a CA
+    ///    on the signer's path (the AgID CA lists the providers' service domains), is
+    ///    [`DomainOwner::Other`];
+    /// 4. anything else is [`DomainOwner::Unknown`]: load the provider index to know.
+    pub fn owner_of(&self, report: &TrustReport, domain: &str) -> DomainOwner {
+        let same = |d: &str| d.eq_ignore_ascii_case(domain);
+        if let Some(p) = &report.provider
+            && !p.domains.is_empty()
         {
-            for (depth, subject) in path.iter().take(i).enumerate() {
-                check_name_constraints(issuer, &nc, subject, depth == 0)?;
-            }
-        }
-    }
-    Ok(())
-}
-
-/// Applies `issuer`'s name constraints to `cert`: `rfc822Name` to the leaf's addresses
-/// (subjectAltName and subject emailAddress), `directoryName` to subject names. Constraints
-/// on name forms the certificate does not use do not apply.
-fn check_name_constraints(
-    issuer: &Cert,
-    nc: &x509_cert::ext::pkix::NameConstraints,
-    cert: &Cert,
-    is_leaf: bool,
-) -> Result<(), (TrustVerdict, String)> {
-    let violation = |what: String| {
-        (
-            TrustVerdict::NameConstraintViolation,
-            format!(
-                "{what} is outside the name constraints of {}",
-                issuer.subject_string()
-            ),
-        )
-    };
-    let permitted = nc.permitted_subtrees.as_ref();
-    let excluded = nc.excluded_subtrees.as_ref();
-
-    let subject = cert.parsed.tbs_certificate().subject();
-    if !subject.is_empty() {
-        let within =
-            |bases: Option<Vec<&Name>>| bases.map(|b| b.iter().any(|n| dn_within(subject, n)));
-        if within(dn_rule(permitted)) == Some(false) || within(dn_rule(excluded)) == Some(true) {
-            return Err(violation(format!("subject {subject}")));
-        }
-    }
-
-    if is_leaf {
-        let mut emails = cert.email_addresses().unwrap_or_default();
-        emails.extend(subject_emails(subject));
-        let (allowed, denied) = (email_rule(permitted), email_rule(excluded));
-        for email in &emails {
-            let within = |list: &Option<Vec<String>>| {
-                list.as_ref()
-                    .map(|l| l.iter().any(|c| email_within(email, c)))
+            return if p.manages(domain) {
+                DomainOwner::Signer
+            } else {
+                DomainOwner::Other
             };
-            if within(&allowed) == Some(false) || within(&denied) == Some(true) {
-                return Err(violation(format!("address {email}")));
-            }
         }
-        // Other name forms the leaf uses (DNS names, URIs, IP addresses) are checked against
-        // constraints of the same form; a leaf with such names under a CA that constrains
-        // them is refused, since those forms are not processed here.
-        for name in cert.alt_names().unwrap_or_default() {
-            let form = name_form(&name);
-            if matches!(form, 1 | 4) {
-                continue;
-            }
-            let constrained = permitted
-                .into_iter()
-                .chain(excluded)
-                .flatten()
-                .any(|t| name_form(&t.base) == form);
-            if constrained {
-                return Err(violation(format!("a subjectAltName of form {form}")));
-            }
+        let domain_of = |a: &str| a.rsplit_once('@').map(|(_, d)| d.to_owned());
+        if report
+            .certificate
+            .email_addresses
+            .iter()
+            .filter_map(|a| domain_of(a))
+            .any(|d| same(&d))
+        {
+            return DomainOwner::Signer;
+        }
+        let signer = report.provider.as_ref().map(|p| p.name.as_str());
+        let another = self
+            .providers
+            .iter()
+            .filter(|p| Some(p.name.as_str()) != signer)
+            .any(|p| {
+                p.manages(domain)
+                    || p.certificates.iter().any(|c| {
+                        Cert::from_der(c)
+                            .and_then(|c| c.email_addresses())
+                            .unwrap_or_default()
+                            .iter()
+                            .filter_map(|a| domain_of(a))
+                            .any(|d| same(&d))
+                    })
+            });
+        let certified = report
+            .ca_mail_domains
+            .iter()
+            .any(|c| path::email_within(&format!("x@{domain}"), c));
+        if another || certified {
+            DomainOwner::Other
+        } else {
+            DomainOwner::Unknown
         }
     }
-    Ok(())
 }
 
-/// The directoryName bases of some subtrees, when there are any.
-fn dn_rule(trees: Option<&GeneralSubtrees>) -> Option<Vec<&Name>> {
-    let dns: Vec<&Name> = trees?
-        .iter()
-        .filter_map(|t| match &t.base {
-            GeneralName::DirectoryName(n) => Some(n),
-            _ => None,
-        })
-        .collect();
-    (!dns.is_empty()).then_some(dns)
+/// Whether `der` is a PEC provider certificate by the profile of spec 7.2 (what
+/// [`TrustStore::assess`] asks of a chained signer, with the default options): `Err` names
+/// the rule it breaks.
+pub(crate) fn provider_certificate(der: &[u8]) -> Result<(), String> {
+    let cert = Cert::from_der(der).map_err(|e| e.message().to_owned())?;
+    path::leaf_purpose(&cert)?;
+    path::provider_profile(&cert, &TrustOptions::default())
 }
 
-/// The rfc822Name bases of some subtrees, when there are any.
-fn email_rule(trees: Option<&GeneralSubtrees>) -> Option<Vec<String>> {
-    let list: Vec<String> = trees?
-        .iter()
-        .filter_map(|t| match &t.base {
-            GeneralName::Rfc822Name(s) => Some(s.as_str().to_owned()),
-            _ => None,
-        })
-        .collect();
-    (!list.is_empty()).then_some(list)
-}
-
-/// The GeneralName tag number.
-fn name_form(n: &GeneralName) -> u8 {
-    match n {
-        GeneralName::OtherName(_) => 0,
-        GeneralName::Rfc822Name(_) => 1,
-        GeneralName::DnsName(_) => 2,
-        GeneralName::DirectoryName(_) => 4,
-        GeneralName::EdiPartyName(_) => 5,
-        GeneralName::UniformResourceIdentifier(_) => 6,
-        GeneralName::IpAddress(_) => 7,
-        GeneralName::RegisteredId(_) => 8,
-    }
-}
-
-/// RFC 5280 section 4.2.1.10, rfc822Name: a mailbox, all mailboxes of a host (`host`), or
-/// of the hosts of a domain (`.domain`). Hosts compare without case.
-pub(crate) fn email_within(email: &str, constraint: &str) -> bool {
-    let Some((local, host)) = email.rsplit_once('@') else {
-        return false;
-    };
-    if let Some((c_local, c_host)) = constraint.rsplit_once('@') {
-        return local == c_local && host.eq_ignore_ascii_case(c_host);
-    }
-    if constraint.starts_with('.') {
-        let (h, c) = (host.to_ascii_lowercase(), constraint.to_ascii_lowercase());
-        return h.ends_with(&c);
-    }
-    host.eq_ignore_ascii_case(constraint)
-}
-
-/// Whether `name` is within the subtree `base`: `base`'s RDNs are a prefix of `name`'s, each
-/// RDN matching attribute by attribute (RFC 5280 section 7.1, simplified: string values equal
-/// without case and with runs of spaces folded).
-fn dn_within(name: &Name, base: &Name) -> bool {
-    let (name, base) = (name.as_ref(), base.as_ref());
-    base.len() <= name.len()
-        && base.iter().zip(name.iter()).all(|(b, n)| {
-            b.as_ref().len() == n.as_ref().len()
-                && b.as_ref().iter().all(|ba| {
-                    n.as_ref()
-                        .iter()
-                        .any(|na| na.oid == ba.oid && attribute_value_eq(&na.value, &ba.value))
-                })
-        })
-}
-
-fn attribute_value_eq(a: &der::asn1::Any, b: &der::asn1::Any) -> bool {
-    match (directory_string(a), directory_string(b)) {
-        (Some(x), Some(y)) => normalize(&x) == normalize(&y),
-        _ => a.to_der().ok() == b.to_der().ok(),
-    }
-}
-
-fn directory_string(v: &der::asn1::Any) -> Option<String> {
-    use der::Tag;
-    let bytes = v.value();
-    match v.tag() {
-        Tag::Utf8String | Tag::PrintableString | Tag::Ia5String | Tag::VisibleString => {
-            std::str::from_utf8(bytes).ok().map(str::to_owned)
+impl TrustReport {
+    /// A report that stops before any path: `verdict` with `detail`.
+    fn failed(der: &[u8], at: PecTime, verdict: TrustVerdict, detail: String) -> TrustReport {
+        TrustReport {
+            verdict,
+            provider: None,
+            path: TrustPath::None,
+            certificate: path::empty_info(der, at),
+            at,
+            time_basis: TimeBasis::Caller,
+            revocation: RevocationReport::default(),
+            diagnostics: Vec::new(),
+            detail,
+            ca_mail_domains: Vec::new(),
         }
-        Tag::TeletexString => Some(bytes.iter().map(|&b| char::from(b)).collect()),
-        Tag::BmpString => {
-            let units: Vec<u16> = bytes
-                .chunks_exact(2)
-                .map(|c| u16::from_be_bytes([c.first().copied()?, c.get(1).copied()?]).into())
-                .collect::<Option<Vec<u16>>>()?;
-            String::from_utf16(&units).ok()
-        }
-        _ => None,
-    }
-}
-
-fn normalize(s: &str) -> String {
-    s.split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .to_lowercase()
-}
-
-/// The pkcs-9 emailAddress attributes of a subject name.
-fn subject_emails(subject: &Name) -> Vec<String> {
-    const EMAIL: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.1");
-    subject
-        .as_ref()
-        .iter()
-        .flat_map(|rdn| rdn.as_ref().iter())
-        .filter(|atv| atv.oid == EMAIL)
-        .filter_map(|atv| directory_string(&atv.value))
-        .collect()
-}
-
-/// The provider profile of spec 7.2 on the chain path.
-fn provider_profile(leaf: &Cert, options: &TrustOptions) -> Result<(), String> {
-    let fail = |m: &str| Err(format!("{}: {m}", leaf.subject_string()));
-    match leaf.key_usage() {
-        Ok(Some(ku)) if ku.0.contains(KeyUsages::DigitalSignature) => {}
-        Ok(_) => return fail("no keyUsage with digitalSignature"),
-        Err(e) => return Err(e.message().to_owned()),
-    }
-    if leaf.email_addresses().unwrap_or_default().is_empty() {
-        return fail("no rfc822Name in subjectAltName");
-    }
-    if matches!(leaf.basic_constraints(), Ok(Some((true, _)))) {
-        return fail("a CA certificate");
-    }
-    if let Some(policy) = options.provider_policy
-        && !leaf.policies().unwrap_or_default().contains(&policy)
-    {
-        return fail(&format!("no certificate policy {policy} (PEC provider)"));
-    }
-    Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn rfc822_constraint_forms() {
-        assert!(email_within(
-            "posta-certificata@pec.aruba.it",
-            "pec.aruba.it"
-        ));
-        assert!(email_within(
-            "posta-certificata@PEC.Aruba.IT",
-            "pec.aruba.it"
-        ));
-        assert!(!email_within(
-            "posta-certificata@x.pec.aruba.it",
-            "pec.aruba.it"
-        ));
-        assert!(email_within(
-            "posta-certificata@x.pec.aruba.it",
-            ".pec.aruba.it"
-        ));
-        assert!(!email_within(
-            "posta-certificata@pec.aruba.it",
-            ".pec.aruba.it"
-        ));
-        assert!(email_within("a@pec.aruba.it", "a@pec.aruba.it"));
-        assert!(!email_within("b@pec.aruba.it", "a@pec.aruba.it"));
-        assert!(!email_within("no-at-sign", "pec.aruba.it"));
-        assert!(!email_within("a@evilpec.aruba.it.example", "pec.aruba.it"));
-    }
-
-    #[test]
-    fn directory_strings_compare_loosely() {
-        assert_eq!(
-            normalize("  Aruba   PEC S.p.A. "),
-            normalize("aruba pec s.p.a.")
-        );
     }
 }

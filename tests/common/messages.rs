@@ -13,6 +13,7 @@ use pecmail::read::{ReadOptions, read};
 use pecmail::trust::{Provider, TrustStore};
 use pecmail::{Backend, PecTime};
 
+use super::now;
 use super::pki;
 
 pub const SENDER: &str = "mario.rossi@pec.alfa.test";
@@ -139,7 +140,7 @@ pub fn all(
         .sign_with(alfa_signer)
         .unwrap()
         .into_vec();
-    let read_envelope = read(&envelope_bytes, &store(), &ReadOptions::strict()).unwrap();
+    let read_envelope = read(&envelope_bytes, &store(), now(), &ReadOptions::strict()).unwrap();
     let pecmail = read_envelope.original().unwrap().to_vec();
     push(
         "transport-envelope",

@@ -82,6 +82,12 @@ pub fn scratch(name: &str) -> PathBuf {
 /// 2026-06-01T00:00:00Z: inside the validity of every test certificate but `expired`.
 pub const TEST_TIME_UNIX: i64 = 1_780_272_000;
 
+/// The validation time of the tests, the caller's (the crate never takes it from a
+/// message): 2026-06-01T10:00:00+02:00, the time of the fixture messages.
+pub fn now() -> pecmail::PecTime {
+    pecmail::PecTime::from_parts(2026, 6, 1, 10, 0, 0, 120).unwrap()
+}
+
 /// A `Signer` written outside the crate, over the `rsa` crate, signing the DigestInfo as a
 /// raw PKCS #11 `CKM_RSA_PKCS` mechanism would. It makes the signing tests run in any build,
 /// and shows the trait works for external implementations.

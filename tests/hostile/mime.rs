@@ -7,6 +7,7 @@ use pecmail::mime::{SignedMessage, SplitOptions};
 use pecmail::read::{ReadOptions, read};
 
 use super::common::messages;
+use super::common::now;
 use super::{Case, Expect, Outcome};
 
 pub fn acceptance() -> Vec<u8> {
@@ -33,7 +34,7 @@ pub fn boundary(message: &[u8]) -> String {
 
 /// The reader, strict, against the fixture store.
 pub fn read_strict(raw: &[u8]) -> Outcome {
-    read(raw, &messages::store(), &ReadOptions::strict())
+    read(raw, &messages::store(), now(), &ReadOptions::strict())
         .map(|m| m.diagnostics.iter().map(|d| d.code).collect())
 }
 
@@ -230,7 +231,7 @@ pub fn cases() -> Vec<Case> {
             |raw| {
                 let mut o = ReadOptions::strict();
                 o.verify.split.max_size = 1000;
-                read(raw, &messages::store(), &o)
+                read(raw, &messages::store(), now(), &o)
                     .map(|m| m.diagnostics.iter().map(|d| d.code).collect())
             },
         ),

@@ -9,6 +9,7 @@ use pecmail::read::{PecMessage, ReadOptions, read};
 use pecmail::smime::{self, MessageSignOptions};
 use pecmail::{DiagnosticCode, PecTime};
 
+use super::common::now;
 use super::common::{messages, pki, signers};
 use super::{Case, Expect, Outcome};
 
@@ -90,7 +91,7 @@ fn all_codes(m: &PecMessage<'_>, out: &mut Vec<DiagnosticCode>) {
 /// The reader, strict, with the fixture store: the diagnostics of the message and of every
 /// message inside it.
 fn read_deep(raw: &[u8]) -> Outcome {
-    read(raw, &messages::store(), &ReadOptions::strict()).map(|m| {
+    read(raw, &messages::store(), now(), &ReadOptions::strict()).map(|m| {
         let mut codes = Vec::new();
         all_codes(&m, &mut codes);
         codes
@@ -263,9 +264,8 @@ pub fn cases() -> Vec<Case> {
             fixture("acceptance"),
             Expect::Diagnostic(PecUntrusted),
             |raw| {
-                let mut o = ReadOptions::strict();
-                o.at = Some(PecTime::from_parts(2040, 1, 1, 0, 0, 0, 60).unwrap());
-                read(raw, &messages::store(), &o)
+                let at = PecTime::from_parts(2040, 1, 1, 0, 0, 0, 60).unwrap();
+                read(raw, &messages::store(), at, &ReadOptions::strict())
                     .map(|m| m.diagnostics.iter().map(|d| d.code).collect())
             },
         ),
