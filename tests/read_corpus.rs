@@ -21,7 +21,7 @@ enum Need {
     /// Stored with bare LF line ends (by a repository or a client): `canonicalize_line_endings`.
     Lf,
     /// Signed in 2014 with a 1024-bit DigitPA-era key: `min_rsa_bits = 1024`. Without it the
-    /// signature is refused (status `invalid`), as a security policy, not described as valid.
+    /// signature is refused (status `refused`: it verifies, but the key is below the policy).
     Rsa1024,
     /// `micalg=sha256` (Register.it 2018): `allow_nonstandard_micalg`.
     Micalg,
@@ -341,4 +341,76 @@ fn the_mailing_list_wrapped_namirial_message_is_an_embedded_transport_envelope()
     let file = scratch("namirial-embedded.eml");
     std::fs::write(&file, inner.source()).unwrap();
     assert_eq!(openssl_verdict(&file), "valid");
+}
+
+/// The real provider messages, with the AgID CA (or DigitPA's, before 2018) as the only
+/// anchor, as a client without the index has it: trusted at a validation time within their
+/// certificates' validity, the caller's. The CA certificate is taken from the message's own
+/// CMS certificates, read in place (never copied). Each one is then also checked at a time
+/// after its signer certificate expired: not trusted.
+#[test]
+fn real_messages_are_trusted_with_the_agid_ca_as_anchor_at_a_time_within_validity() {
+    let Some(dir) = corpus_dir() else {
+        skip_without_corpus("real_messages_are_trusted_with_the_agid_ca_as_anchor");
+        return;
+    };
+    let mut trusted = 0;
+    for row in manifest(&dir) {
+        if row.signature != "valid" && row.signature != "nested" {
+            continue;
+        }
+        let raw = std::fs::read(dir.join(&row.path)).unwrap();
+        let options = ReadOptions::lenient();
+        // A first reading gives the certificates and the signing time; nothing is trusted.
+        let first = read(&raw, &TrustStore::new(), now(), &options).unwrap();
+        let first = first.embedded.as_deref().unwrap_or(&first);
+        let report = first.signature_report.as_ref().unwrap();
+        let ca = report
+            .certificates
+            .iter()
+            .find(|c| {
+                let info = pecmail::CertificateInfo::from_der(c).unwrap();
+                info.subject == report.signer.issuer
+            })
+            .unwrap_or_else(|| panic!("{}: the issuing CA is not in the message", row.path));
+        let ca_name = pecmail::CertificateInfo::from_der(ca).unwrap().subject;
+        assert!(
+            ca_name.contains("AgID CA1") || ca_name.contains("DigitPA CA1"),
+            "{}: {ca_name}",
+            row.path
+        );
+        let mut store = TrustStore::new();
+        store.add_anchor(ca).unwrap();
+        // The caller's time: here the time the message was received, which a real archive
+        // records; the corpus has none, so the claimed signing time stands in for it, given
+        // as the caller's (not ValidationTime::Claimed).
+        let at = report
+            .signing_time
+            .or_else(|| first.daticert.as_ref().map(|d| d.data.time))
+            .unwrap();
+        let m = read(&raw, &store, at, &options).unwrap();
+        let m = m.embedded.as_deref().unwrap_or(&m);
+        let t = m.trust.as_ref().unwrap();
+        assert_eq!(
+            t.verdict,
+            pecmail::trust::TrustVerdict::Trusted,
+            "{}: {}",
+            row.path,
+            t.detail
+        );
+        trusted += 1;
+        // After the signer certificate expired: not trusted any more.
+        let later =
+            pecmail::PecTime::from_unix(report.signer.not_after.unix_seconds() + 1, 0).unwrap();
+        let m = read(&raw, &store, later, &options).unwrap();
+        let m = m.embedded.as_deref().unwrap_or(&m);
+        assert!(!m.is_valid(), "{}", row.path);
+        assert_eq!(
+            m.trust.as_ref().unwrap().verdict,
+            pecmail::trust::TrustVerdict::Expired,
+            "{}",
+            row.path
+        );
+    }
+    assert!(trusted >= 16, "{trusted} real messages checked");
 }

@@ -602,9 +602,63 @@ fn bad_usage_exits_2_with_the_usage() {
         assert!(out.stdout.is_empty());
         assert!(!out.stderr.is_empty());
     }
+    // Without --at: the time is the caller's to give, so it is bad usage.
+    let out = inspect_command().arg(&file_arg).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--at is required"));
+    assert!(out.stdout.is_empty());
     let help = run(&["--help".into()], &[]);
     assert_eq!(help.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&help.stdout).starts_with("usage: pecmail inspect"));
+}
+
+/// Revocation and the claimed time in the JSON: a message signed with the revoked key, read
+/// with ca1's CRL; the fixture acceptance read at the time it claims.
+#[test]
+fn revocation_and_the_claimed_time_are_reported() {
+    let revoked = common::forge::resign(built(&fixture(), "acceptance"), "revoked", |e| e);
+    let file = write("revocation", "revoked", &revoked);
+    let args: Vec<String> = [
+        "--anchor",
+        &pki_arg("root.der"),
+        "--crl",
+        &pki_arg("ca1.crl.der"),
+        "--at",
+        FIXTURE_TIME,
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let (code, lines) = run_json(&args, std::slice::from_ref(&file));
+    assert_eq!(code, Some(0));
+    let line = &lines[0];
+    assert_eq!(line.get("signature").str(), Some("valid"));
+    assert_eq!(line.get("trust_verdict").str(), Some("revoked"));
+    assert_eq!(line.get("valid"), &Json::Bool(false));
+    assert_eq!(line.get("revocation").str(), Some("revoked"));
+    assert_eq!(
+        line.get("revoked_since").str(),
+        Some("2026-02-01T00:00:00+00:00")
+    );
+    assert_eq!(line.get("revocation_reason").str(), Some("key-compromise"));
+    assert_eq!(line.get("time_basis").str(), Some("caller"));
+    assert_eq!(line.get("validated_at").str(), Some(FIXTURE_TIME));
+
+    let genuine = write("revocation", "genuine", built(&fixture(), "acceptance"));
+    let args: Vec<String> = ["--anchor", &pki_arg("root.der"), "--at", "claimed"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let (_, lines) = run_json(&args, std::slice::from_ref(&genuine));
+    let line = &lines[0];
+    assert_eq!(
+        line.get("trust_verdict").str(),
+        Some("trusted-at-claimed-time")
+    );
+    assert_eq!(line.get("time_basis").str(), Some("claimed"));
+    assert_eq!(line.get("valid"), &Json::Bool(false));
+    assert_eq!(line.get("revocation").str(), Some("not-checked"));
+    assert!(codes(line).contains(&"trust-claimed-time"));
 }
 
 /// Every corpus row, `--json --lenient`: the daticert `tipo` (and kind, and signature) is the

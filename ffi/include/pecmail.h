@@ -74,14 +74,16 @@ typedef enum {
 typedef enum {
   // The kind: `transport-envelope`, `acceptance`, ... (the README's names), or `not-pec`.
   PECMAIL_FIELD_KIND = 0,
-  // The signature: `valid`, `invalid`, `absent` or `malformed`.
+  // The signature: `valid`, `invalid` (tampered or forged), `refused` (by policy: it
+  // verifies with a key or an algorithm the options refuse), `absent` or `malformed`.
   PECMAIL_FIELD_SIGNATURE = 1,
   // Why the signature is invalid or malformed.
   PECMAIL_FIELD_SIGNATURE_ERROR = 2,
   // The signer: `trusted`, `untrusted` or `unknown`.
   PECMAIL_FIELD_TRUST = 3,
-  // The detailed verdict: `trusted`, `expired`, `not-yet-valid`, `unknown-issuer`,
-  // `name-constraint-violation`, `not-a-provider`, `invalid-chain`.
+  // The detailed verdict: `trusted`, `trusted-at-claimed-time`, `expired`,
+  // `not-yet-valid`, `unknown-issuer`, `name-constraint-violation`, `not-a-provider`,
+  // `invalid-chain`, `revoked`, `revocation-unknown`, `no-claimed-time`.
   PECMAIL_FIELD_TRUST_VERDICT = 4,
   // The signing provider's name (the store's), else the signer certificate's subject.
   PECMAIL_FIELD_PROVIDER = 5,
@@ -105,6 +107,16 @@ typedef enum {
   PECMAIL_FIELD_ERROR_DETAIL = 14,
   // daticert `ricevuta tipo`: `completa`, `breve`, `sintetica`.
   PECMAIL_FIELD_RECEIPT_TYPE = 15,
+  // What the revocation information says of the signer's path: `not-checked`, `good`,
+  // `revoked`, `partial`.
+  PECMAIL_FIELD_REVOCATION = 16,
+  // When the revocation takes effect, RFC 3339 (the invalidity date of a key compromise,
+  // else the revocation date); NULL unless `revoked`.
+  PECMAIL_FIELD_REVOKED_SINCE = 17,
+  // The revocation reason (`key-compromise`, ...), when given.
+  PECMAIL_FIELD_REVOCATION_REASON = 18,
+  // The time trust was checked at, RFC 3339.
+  PECMAIL_FIELD_VALIDATED_AT = 19,
 } pecmail_field;
 
 // Bytes the library made (a built message): read with [`pecmail_bytes_data`] and
@@ -443,6 +455,21 @@ pecmail_status pecmail_trust_store_add_provider(pecmail_trust_store *store, cons
 // # Safety
 // `store` a live handle; `der` NULL or `len` readable bytes.
 pecmail_status pecmail_trust_store_add_anchor(pecmail_trust_store *store, const uint8_t *der, size_t len);
+
+// Adds a certificate revocation list (DER or PEM, RFC 5280 section 5) the caller fetched:
+// it is taken where its issuer's signature verifies (`TrustStore::add_crl`). A CRL with a
+// critical extension the library does not process is `PECMAIL_INVALID_INPUT`.
+//
+// # Safety
+// `store` a live handle; `crl` NULL or `len` readable bytes.
+pecmail_status pecmail_trust_store_add_crl(pecmail_trust_store *store, const uint8_t *crl, size_t len);
+
+// Adds an OCSP response (DER, RFC 6960) the caller fetched: taken when the issuer, or a
+// responder the issuer delegated, signed it (`TrustStore::add_ocsp_response`).
+//
+// # Safety
+// `store` a live handle; `response` NULL or `len` readable bytes.
+pecmail_status pecmail_trust_store_add_ocsp_response(pecmail_trust_store *store, const uint8_t *response, size_t len);
 
 // Loads every provider of a provider index (LDIF, spec 8). A malformed index is
 // `PECMAIL_MALFORMED`, with the line in the message.

@@ -8,7 +8,7 @@ use super::{
 };
 use pecmail::daticert::{Daticert, RecipientKind};
 use pecmail::read::{PecMessage, ReadOptions, read};
-use pecmail::trust::ValidationTime;
+use pecmail::trust::{RevocationStatus, ValidationTime};
 
 /// Read with every tolerance of `ReadOptions::lenient()`.
 pub const PECMAIL_READ_LENIENT: u32 = 1;
@@ -50,6 +50,10 @@ pub struct pecmail_message {
     error: Option<CString>,
     error_detail: Option<CString>,
     receipt: Option<CString>,
+    revocation: Option<CString>,
+    revoked_since: Option<CString>,
+    revocation_reason: Option<CString>,
+    validated_at: Option<CString>,
     recipients: Vec<RecipientView>,
     receptions: Vec<CString>,
     diagnostics: Vec<(CString, CString, CString)>,
@@ -85,6 +89,13 @@ impl pecmail_message {
             error: d.map(|d| c(d.error.as_str())),
             error_detail: d.and_then(|d| c_opt(d.data.error_detail.as_deref())),
             receipt: d.and_then(|d| d.data.receipt.map(|r| c(r.as_str()))),
+            revocation: m.trust.as_ref().map(|t| c(t.revocation.status.as_str())),
+            revoked_since: revoked(m).map(|(since, _)| c(&since.to_datetime().to_rfc3339())),
+            revocation_reason: revoked(m).and_then(|(_, r)| r).map(c),
+            validated_at: m
+                .trust
+                .as_ref()
+                .map(|t| c(&t.at.to_datetime().to_rfc3339())),
             recipients: d
                 .map(|d| {
                     d.header
@@ -118,6 +129,14 @@ impl pecmail_message {
                 .or_else(|| m.inner.as_deref().map(pecmail_message::from))
                 .map(Box::new),
         }
+    }
+}
+
+/// When and why the signer's path was revoked, when it was.
+fn revoked(m: &PecMessage<'_>) -> Option<(pecmail::PecTime, Option<&'static str>)> {
+    match &m.trust.as_ref()?.revocation.status {
+        RevocationStatus::Revoked { since, reason, .. } => Some((*since, *reason)),
+        _ => None,
     }
 }
 
@@ -197,14 +216,16 @@ pub unsafe extern "C" fn pecmail_message_free(m: *mut pecmail_message) {
 pub enum pecmail_field {
     /// The kind: `transport-envelope`, `acceptance`, ... (the README's names), or `not-pec`.
     PECMAIL_FIELD_KIND = 0,
-    /// The signature: `valid`, `invalid`, `absent` or `malformed`.
+    /// The signature: `valid`, `invalid` (tampered or forged), `refused` (by policy: it
+    /// verifies with a key or an algorithm the options refuse), `absent` or `malformed`.
     PECMAIL_FIELD_SIGNATURE = 1,
     /// Why the signature is invalid or malformed.
     PECMAIL_FIELD_SIGNATURE_ERROR = 2,
     /// The signer: `trusted`, `untrusted` or `unknown`.
     PECMAIL_FIELD_TRUST = 3,
-    /// The detailed verdict: `trusted`, `expired`, `not-yet-valid`, `unknown-issuer`,
-    /// `name-constraint-violation`, `not-a-provider`, `invalid-chain`.
+    /// The detailed verdict: `trusted`, `trusted-at-claimed-time`, `expired`,
+    /// `not-yet-valid`, `unknown-issuer`, `name-constraint-violation`, `not-a-provider`,
+    /// `invalid-chain`, `revoked`, `revocation-unknown`, `no-claimed-time`.
     PECMAIL_FIELD_TRUST_VERDICT = 4,
     /// The signing provider's name (the store's), else the signer certificate's subject.
     PECMAIL_FIELD_PROVIDER = 5,
@@ -228,10 +249,20 @@ pub enum pecmail_field {
     PECMAIL_FIELD_ERROR_DETAIL = 14,
     /// daticert `ricevuta tipo`: `completa`, `breve`, `sintetica`.
     PECMAIL_FIELD_RECEIPT_TYPE = 15,
+    /// What the revocation information says of the signer's path: `not-checked`, `good`,
+    /// `revoked`, `partial`.
+    PECMAIL_FIELD_REVOCATION = 16,
+    /// When the revocation takes effect, RFC 3339 (the invalidity date of a key compromise,
+    /// else the revocation date); NULL unless `revoked`.
+    PECMAIL_FIELD_REVOKED_SINCE = 17,
+    /// The revocation reason (`key-compromise`, ...), when given.
+    PECMAIL_FIELD_REVOCATION_REASON = 18,
+    /// The time trust was checked at, RFC 3339.
+    PECMAIL_FIELD_VALIDATED_AT = 19,
 }
 
 impl pecmail_field {
-    const ALL: [pecmail_field; 16] = {
+    const ALL: [pecmail_field; 20] = {
         use pecmail_field::*;
         [
             PECMAIL_FIELD_KIND,
@@ -250,6 +281,10 @@ impl pecmail_field {
             PECMAIL_FIELD_ERROR,
             PECMAIL_FIELD_ERROR_DETAIL,
             PECMAIL_FIELD_RECEIPT_TYPE,
+            PECMAIL_FIELD_REVOCATION,
+            PECMAIL_FIELD_REVOKED_SINCE,
+            PECMAIL_FIELD_REVOCATION_REASON,
+            PECMAIL_FIELD_VALIDATED_AT,
         ]
     };
 }
@@ -291,6 +326,10 @@ pub unsafe extern "C" fn pecmail_message_string(
         PECMAIL_FIELD_ERROR => ptr(&m.error),
         PECMAIL_FIELD_ERROR_DETAIL => ptr(&m.error_detail),
         PECMAIL_FIELD_RECEIPT_TYPE => ptr(&m.receipt),
+        PECMAIL_FIELD_REVOCATION => ptr(&m.revocation),
+        PECMAIL_FIELD_REVOKED_SINCE => ptr(&m.revoked_since),
+        PECMAIL_FIELD_REVOCATION_REASON => ptr(&m.revocation_reason),
+        PECMAIL_FIELD_VALIDATED_AT => ptr(&m.validated_at),
     }
 }
 

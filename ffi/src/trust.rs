@@ -110,6 +110,45 @@ pub unsafe extern "C" fn pecmail_trust_store_add_anchor(
     })
 }
 
+/// Adds a certificate revocation list (DER or PEM, RFC 5280 section 5) the caller fetched:
+/// it is taken where its issuer's signature verifies (`TrustStore::add_crl`). A CRL with a
+/// critical extension the library does not process is `PECMAIL_INVALID_INPUT`.
+///
+/// # Safety
+/// `store` a live handle; `crl` NULL or `len` readable bytes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn pecmail_trust_store_add_crl(
+    store: *mut pecmail_trust_store,
+    crl: *const u8,
+    len: usize,
+) -> pecmail_status {
+    guard(|| {
+        // SAFETY: as the caller promises.
+        let store = unsafe { store.as_mut() }.ok_or_else(|| null("store"))?;
+        let crl = unsafe { bytes("crl", crl, len) }?;
+        store.store.add_crl(crl).map_err(Fail::from)
+    })
+}
+
+/// Adds an OCSP response (DER, RFC 6960) the caller fetched: taken when the issuer, or a
+/// responder the issuer delegated, signed it (`TrustStore::add_ocsp_response`).
+///
+/// # Safety
+/// `store` a live handle; `response` NULL or `len` readable bytes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn pecmail_trust_store_add_ocsp_response(
+    store: *mut pecmail_trust_store,
+    response: *const u8,
+    len: usize,
+) -> pecmail_status {
+    guard(|| {
+        // SAFETY: as the caller promises.
+        let store = unsafe { store.as_mut() }.ok_or_else(|| null("store"))?;
+        let response = unsafe { bytes("response", response, len) }?;
+        store.store.add_ocsp_response(response).map_err(Fail::from)
+    })
+}
+
 /// Loads every provider of a provider index (LDIF, spec 8). A malformed index is
 /// `PECMAIL_MALFORMED`, with the line in the message.
 ///

@@ -855,3 +855,99 @@ fn null_pointers_and_zero_lengths_everywhere() {
         pecmail_trust_store_free(store);
     }
 }
+
+/// Revocation through the C API: a message signed with the revoked test key, read with
+/// ca1's CRL, is `revoked`, with its date and reason; without a time, the read is refused
+/// unless the claimed time is asked for.
+#[test]
+fn revocation_and_the_validation_time_through_the_c_api() {
+    let (_, alfa) = common::signers("alfa").into_iter().next().unwrap();
+    let (_, beta) = common::signers("beta").into_iter().next().unwrap();
+    let acceptance = messages::all(
+        pecmail::Backend::default(),
+        alfa.as_ref(),
+        beta.as_ref(),
+        false,
+    )
+    .into_iter()
+    .find(|b| b.name == "acceptance")
+    .unwrap()
+    .bytes;
+    let forged = common::forge::resign(&acceptance, "revoked", |e| e);
+    // SAFETY: live handles and buffers of the lengths given, as the functions require.
+    unsafe {
+        let mut store = null_mut();
+        assert_eq!(pecmail_trust_store_new(&mut store), PECMAIL_OK);
+        let root = pki("root.der");
+        assert_eq!(
+            pecmail_trust_store_add_anchor(store, root.as_ptr(), root.len()),
+            PECMAIL_OK
+        );
+        let crl = pki("ca1.crl.der");
+        assert_eq!(
+            pecmail_trust_store_add_crl(store, crl.as_ptr(), crl.len()),
+            PECMAIL_OK
+        );
+        let ocsp = pki("ocsp-revoked.der");
+        assert_eq!(
+            pecmail_trust_store_add_ocsp_response(store, ocsp.as_ptr(), ocsp.len()),
+            PECMAIL_OK
+        );
+        assert_eq!(
+            pecmail_trust_store_add_crl(store, b"junk".as_ptr(), 4),
+            PECMAIL_INVALID_INPUT
+        );
+        assert_eq!(
+            pecmail_trust_store_add_crl(null_mut(), crl.as_ptr(), crl.len()),
+            PECMAIL_NULL_ARGUMENT
+        );
+        let mut m = null_mut();
+        assert_eq!(
+            pecmail_read(forged.as_ptr(), forged.len(), store, 0, &at(), &mut m),
+            PECMAIL_OK
+        );
+        use pecmail_field::*;
+        assert!(!pecmail_message_valid(m));
+        assert_eq!(
+            field(m, PECMAIL_FIELD_TRUST_VERDICT).as_deref(),
+            Some("revoked")
+        );
+        assert_eq!(
+            field(m, PECMAIL_FIELD_REVOCATION).as_deref(),
+            Some("revoked")
+        );
+        assert_eq!(
+            field(m, PECMAIL_FIELD_REVOKED_SINCE).as_deref(),
+            Some("2026-02-01T00:00:00+00:00")
+        );
+        assert_eq!(
+            field(m, PECMAIL_FIELD_REVOCATION_REASON).as_deref(),
+            Some("key-compromise")
+        );
+        assert_eq!(
+            field(m, PECMAIL_FIELD_VALIDATED_AT).as_deref(),
+            Some("2026-06-01T10:00:00+02:00")
+        );
+        pecmail_message_free(m);
+        // At the claimed time, by choice only.
+        let mut m = null_mut();
+        assert_eq!(
+            pecmail_read(
+                acceptance.as_ptr(),
+                acceptance.len(),
+                store,
+                PECMAIL_READ_AT_CLAIMED_TIME,
+                null(),
+                &mut m
+            ),
+            PECMAIL_OK
+        );
+        assert_eq!(
+            field(m, PECMAIL_FIELD_TRUST_VERDICT).as_deref(),
+            Some("trusted-at-claimed-time")
+        );
+        assert!(!pecmail_message_valid(m));
+        pecmail_message_free(m);
+        pecmail_trust_store_free(store);
+    }
+}

@@ -1,6 +1,7 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
+pub mod forge;
 pub mod messages;
 
 use std::path::{Path, PathBuf};
