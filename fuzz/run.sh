@@ -15,9 +15,15 @@ corpus="$here/corpus/$target"
 mkdir -p "$corpus"
 seeds=()
 [ -d "$here/seeds/$target" ] && seeds+=("$here/seeds/$target")
+# The revocation and index targets start from the test PKI's own CRLs, OCSP responses and
+# index.ldif, in place.
+case "$target" in
+  crl | ocsp | ldif) seeds+=("$here/../tests/fixtures/pki") ;;
+esac
 shared="$here/../../shared/corpus"
 if [ -d "$shared" ]; then
   case "$target" in
+    crl | ocsp) ;;
     daticert) seeds+=("$shared/_extracted-daticert" "$shared/GerardoMT95+SportelloPaesaggio") ;;
     *) seeds+=("$shared") ;;
   esac

@@ -379,4 +379,81 @@ fn main() {
         "\nbuild and sign at 100 MB (aws-lc) / SHA-256 alone: {:.3} (target: 1.3 or less)",
         envelope_100mb.as_secs_f64() / sha_at_100mb.as_secs_f64()
     );
+
+    receipts_at_the_limit(&receipt, &trust, time, &read_options_for(Backend::AwsLc));
+}
+
+/// Reading acceptance receipts with AWS-LC from a store that has seen the chain before,
+/// beside the bare RSA-2048 verification the reading cannot avoid (one PKCS #1 v1.5 SHA-256
+/// verification by AWS-LC of a message the size of the signed attributes), and with two
+/// threads reading at once from the one store (the verified-signature memory is read
+/// concurrently).
+fn receipts_at_the_limit(receipt: &[u8], trust: &TrustStore, time: PecTime, options: &ReadOptions) {
+    use aws_lc_rs::signature::{self, KeyPair, RsaKeyPair, UnparsedPublicKey};
+    let key = RsaKeyPair::from_pkcs8(&pki("alfa.key.der")).unwrap();
+    let message = [0x5au8; 200];
+    let mut sig = vec![0u8; key.public_modulus_len()];
+    key.sign(
+        &signature::RSA_PKCS1_SHA256,
+        &aws_lc_rs::rand::SystemRandom::new(),
+        &message,
+        &mut sig,
+    )
+    .unwrap();
+    let public = UnparsedPublicKey::new(
+        &signature::RSA_PKCS1_2048_8192_SHA256,
+        key.public_key().as_ref().to_vec(),
+    );
+    assert!(read(receipt, trust, time, options).unwrap().is_valid());
+    let times = interleaved(
+        &mut [
+            &mut || {
+                std::hint::black_box(read(receipt, trust, time, options).unwrap());
+            },
+            &mut || {
+                public.verify(&message, &sig).unwrap();
+            },
+        ],
+        2000,
+        Duration::from_secs(6),
+    );
+    let rate = |d: Duration| 1.0 / d.as_secs_f64();
+    let (receipt_rate, rsa_rate) = (rate(times[0]), rate(times[1]));
+    // Throughput with one thread and with two sharing the store: wall time of a fixed count.
+    let count = 4000;
+    let run = |threads: usize| {
+        let start = std::time::Instant::now();
+        std::thread::scope(|scope| {
+            for _ in 0..threads {
+                scope.spawn(|| {
+                    for _ in 0..count {
+                        std::hint::black_box(read(receipt, trust, time, options).unwrap());
+                    }
+                });
+            }
+        });
+        (threads * count) as f64 / start.elapsed().as_secs_f64()
+    };
+    let (mut one, mut two) = (0f64, 0f64);
+    for _ in 0..3 {
+        one = one.max(run(1));
+        two = two.max(run(2));
+    }
+    println!("\n### Receipts at the limit (issue 14)\n");
+    println!("| measure | value |");
+    println!("|---|---|");
+    println!(
+        "| read and verify an acceptance receipt, aws-lc, chain seen before | {receipt_rate:.0}/s |"
+    );
+    println!("| bare RSA-2048 PKCS #1 v1.5 verification, aws-lc | {rsa_rate:.0}/s |");
+    println!(
+        "| receipt rate / bare RSA rate | {:.1}% (target: 40% or more) |",
+        100.0 * receipt_rate / rsa_rate
+    );
+    println!("| one thread, {count} receipts | {one:.0}/s |");
+    println!("| two threads, one shared store | {two:.0}/s |");
+    println!(
+        "| two threads / one thread | {:.2} (target: 1.8 or more) |",
+        two / one
+    );
 }

@@ -1,7 +1,9 @@
 //! `read()`: what a received message is, and whether it can be trusted (spec 6.2, 11).
 //!
 //! The pipeline: split the `multipart/signed` strictly → verify the CMS signature → assess
-//! the signer in the caller's [`TrustStore`] → read the signed parts (`daticert.xml`,
+//! the signer in the caller's [`TrustStore`] at the caller's [`ValidationTime`] (never a time
+//! the message claims, unless the caller chooses [`ValidationTime::Claimed`], and then the
+//! verdict says so) → read the signed parts (`daticert.xml`,
 //! `postacert.eml`, text) → classify → cross-check every unsigned header against the signed
 //! content. Headers outside the signature (`X-Ricevuta`, `X-Trasporto`, `From`, `Subject`,
 //! `Message-ID`, ...) are never believed on their own; the subject is never used to classify.
@@ -13,6 +15,10 @@
 //!
 //! Strict by default: each tolerated deviation is a named option of [`ReadOptions`], and a
 //! deviation found with its option off is reported as `pec-deviation` (an error).
+//!
+//! The times the message claims (CMS `signingTime`, daticert `data`, `Date:`) are claims,
+//! checked against each other (`pec-time-mismatch` beyond
+//! [`ReadOptions::claimed_time_tolerance`]); the time trust is judged at is the caller's.
 
 mod check;
 pub(crate) mod entity;
@@ -189,6 +195,11 @@ pub struct PecMessage<'a> {
 impl PecMessage<'_> {
     /// A valid PEC message: signed, signature valid, signer trusted, and no diagnostic of
     /// severity `error` (no failed cross-check, no refused deviation).
+    ///
+    /// Read at [`ValidationTime::Claimed`], a message is never valid: its verdict is
+    /// [`TrustVerdict::TrustedAtClaimedTime`] at best, which the caller reads on its own
+    /// terms (an archive saying "its signer was a provider when the message says it was
+    /// signed", never "it was").
     pub fn is_valid(&self) -> bool {
         self.kind.is_some()
             && self.signature == SignatureStatus::Valid
@@ -202,7 +213,9 @@ impl PecMessage<'_> {
                 .any(|d| d.severity == Severity::Error)
     }
 
-    /// `trusted`, `untrusted`, or `unknown` (no valid signature to assess).
+    /// `trusted` (the signer is a provider at the caller's time), `untrusted` (any other
+    /// verdict, [`TrustVerdict::TrustedAtClaimedTime`] included: [`PecMessage::trust`] has
+    /// it), or `unknown` (no valid signature to assess).
     pub fn trust_status(&self) -> &'static str {
         match &self.trust {
             Some(t) if t.verdict == TrustVerdict::Trusted => "trusted",

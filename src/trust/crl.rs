@@ -597,9 +597,20 @@ pub(super) fn time(tlv: &Tlv<'_>, what: &str) -> Result<i64, Error> {
 pub(super) fn algorithm_oid(tlv: &Tlv<'_>, what: &str) -> Result<ObjectIdentifier, Error> {
     let mut parts = tlv.expect(ber::SEQUENCE, what)?;
     let oid = next(&mut parts, what)?.oid(what)?;
-    // Parameters: NULL or absent for RSA; anything is let through here, the byte-exact
-    // comparison with the inner identifier, or the signature, decides.
-    let _params = parts.next().transpose()?;
+    // Parameters: NULL or absent, as RSA PKCS #1 v1.5 and the SHA digests have them (RFC
+    // 4055, 5754). Nothing else is read: an OCSP response's signature algorithm is outside
+    // what it signs, and bytes there that mean nothing would still be bytes others could
+    // read some other way.
+    match parts.next().transpose()? {
+        None => {}
+        Some(p) if p.tag == 0x05 && p.content.is_empty() => {}
+        Some(_) => {
+            return Err(Error::new(
+                ErrorKind::MalformedCms,
+                format!("{what}: parameters other than NULL"),
+            ));
+        }
+    }
     parts.end(what)?;
     Ok(oid)
 }

@@ -828,6 +828,20 @@ mod tests {
     }
 
     #[test]
+    fn the_signature_algorithm_has_no_parameters_but_null() {
+        // Found by the `ocsp` fuzz target: the outer signatureAlgorithm is outside the signed
+        // bytes, so its NULL changed to a context tag left the signature valid.
+        let at = REVOKED
+            .windows(15)
+            .position(|w| w.starts_with(&[0x30, 0x0d, 0x06, 0x09]) && w.ends_with(&[0x05, 0x00]))
+            .unwrap();
+        let mut changed = REVOKED.to_vec();
+        changed[at + 13] = 0x85;
+        let e = OcspResponse::parse(&changed).unwrap_err();
+        assert!(e.message().contains("parameters other than NULL"), "{e}");
+    }
+
+    #[test]
     fn revoked_and_unknown() {
         let s = status(REVOKED, "revoked", AT).unwrap().unwrap();
         assert_eq!(

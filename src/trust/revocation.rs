@@ -9,7 +9,9 @@
 //!   certified for `id-kp-OCSPSigning`; current likewise;
 //! - a revocation takes effect at its date, or for a key compromise at the invalidity date
 //!   when that is earlier: a certificate revoked after the validation time is still good at
-//!   that time, and a compromised key is bad from when it was compromised;
+//!   that time, and a compromised key is bad from when it was compromised. A revocation is
+//!   final, so it counts from any CRL or response the issuer signed, current or not; a
+//!   `certificateHold` only from current information (it may be released);
 //! - revocation information that could not be taken (a wrong key, a wrong responder, a
 //!   structure that does not match) is listed in [`RevocationReport::ignored`] and reported
 //!   as `trust-revocation-ignored`, never silently dropped;
@@ -158,9 +160,12 @@ pub(crate) fn check(
                 report.ignored.push(format!("{name}: {}", e.message()));
                 continue;
             }
-            let entry = crl
-                .entry(cert.serial_raw())
-                .filter(|e| e.effective_from() <= at);
+            // A revocation counts from any CRL its issuer signed, current or not (it is final);
+            // a hold only from a current one (a later CRL may release it).
+            let entry = crl.entry(cert.serial_raw()).filter(|e| {
+                e.effective_from() <= at
+                    && (e.reason != Some(RevocationReason::CertificateHold) || crl.is_current(at))
+            });
             match entry {
                 Some(e) => found.push(Found::Revoked {
                     since: e.effective_from(),
@@ -187,7 +192,10 @@ pub(crate) fn check(
                         at: revoked_at,
                         reason,
                         invalidity,
-                    } if super::crl::effective_from(revoked_at, reason, invalidity) <= at => {
+                    } if super::crl::effective_from(revoked_at, reason, invalidity) <= at
+                        && (reason != Some(RevocationReason::CertificateHold)
+                            || single.is_current(at)) =>
+                    {
                         found.push(Found::Revoked {
                             since: super::crl::effective_from(revoked_at, reason, invalidity),
                             reason,

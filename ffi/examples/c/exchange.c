@@ -5,7 +5,7 @@
  *
  * The signer here is OpenSSL's libcrypto with a test key; any HSM code fits the callback.
  *
- *   scripts/c-example.sh           (builds the library and this program, runs it, and runs
+ *   ffi/c-example.sh               (builds the library and this program, runs it, and runs
  *                                   it again under valgrind)
  *   exchange PKI_DIR               (PKI_DIR: tests/fixtures/pki)
  */
