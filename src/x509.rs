@@ -2,6 +2,7 @@
 //! signatures, parsed extensions for the provider profile and path checks (spec 7.2).
 
 use std::ops::Range;
+use std::sync::{Arc, OnceLock};
 
 use const_oid::ObjectIdentifier;
 use const_oid::db::rfc5912;
@@ -141,6 +142,47 @@ pub(crate) struct Cert {
     /// Whether `tbsCertificate.signature` is byte for byte the outer `signatureAlgorithm`
     /// (RFC 5280 4.1.1.2: it MUST be the same).
     pub algorithms_agree: bool,
+    /// What is computed once per certificate: a store keeps certificates across messages.
+    sha1_memo: OnceLock<Vec<u8>>,
+    sha256_memo: OnceLock<Vec<u8>>,
+    info_memo: OnceLock<CertificateInfo>,
+    subject_memo: OnceLock<String>,
+    memo: ExtensionMemo,
+    key_memo: OnceLock<Result<RsaPublicKey, (ErrorKind, String)>>,
+    /// The nameConstraints extension, or the message of why it does not decode.
+    constraints_memo: OnceLock<Result<Option<NameConstraints>, String>>,
+}
+
+/// The extensions the checks read on every assessment, decoded once (an error as its
+/// message).
+#[derive(Clone, Default)]
+struct ExtensionMemo {
+    emails: Remembered<Vec<String>>,
+    key_usage: Remembered<Option<KeyUsage>>,
+    eku: Remembered<Option<Vec<ObjectIdentifier>>>,
+    basic: Remembered<Option<(bool, Option<u8>)>>,
+    ski: Remembered<Option<Vec<u8>>>,
+    aki: Remembered<Option<Vec<u8>>>,
+}
+
+/// A value computed once, or the message of why it could not be.
+type Remembered<T> = OnceLock<Result<T, String>>;
+
+/// Where the certificates of a message come from, parsed: each time (the default), or from
+/// a [`TrustStore`](crate::trust::TrustStore) that keeps what it parsed before, so that the
+/// provider certificates every receipt carries are decoded once.
+pub(crate) trait CertSource {
+    /// The certificate of this DER.
+    fn cert(&self, der: &[u8]) -> Result<Arc<Cert>, Error>;
+}
+
+/// Parses every time.
+pub(crate) struct Parse;
+
+impl CertSource for Parse {
+    fn cert(&self, der: &[u8]) -> Result<Arc<Cert>, Error> {
+        Cert::from_der(der).map(Arc::new)
+    }
 }
 
 fn bad_cert(what: impl Into<String>) -> Error {
@@ -148,6 +190,11 @@ fn bad_cert(what: impl Into<String>) -> Error {
         ErrorKind::MalformedCms,
         format!("certificate: {}", what.into()),
     )
+}
+
+/// A remembered certificate error, as an error again.
+fn bad_cert_text(message: String) -> Error {
+    Error::new(ErrorKind::MalformedCms, message)
 }
 
 fn range_in(base: &[u8], part: &[u8]) -> Range<usize> {
@@ -218,6 +265,13 @@ impl Cert {
             signature,
             algorithms_agree: inner_alg.raw == sig_alg_tlv.raw,
             parsed,
+            sha1_memo: OnceLock::new(),
+            sha256_memo: OnceLock::new(),
+            info_memo: OnceLock::new(),
+            subject_memo: OnceLock::new(),
+            memo: ExtensionMemo::default(),
+            key_memo: OnceLock::new(),
+            constraints_memo: OnceLock::new(),
         })
     }
 
@@ -237,7 +291,19 @@ impl Cert {
     }
 
     /// The RSA public key.
-    pub(crate) fn public_key(&self) -> Result<RsaPublicKey, Error> {
+    /// The RSA public key, parsed once (with the backends' own forms, built as they are
+    /// first used).
+    pub(crate) fn public_key(&self) -> Result<&RsaPublicKey, Error> {
+        self.key_memo
+            .get_or_init(|| {
+                self.parse_public_key()
+                    .map_err(|e| (e.kind(), e.message().to_owned()))
+            })
+            .as_ref()
+            .map_err(|(kind, message)| Error::new(*kind, message.clone()))
+    }
+
+    fn parse_public_key(&self) -> Result<RsaPublicKey, Error> {
         let spki = self.parsed.tbs_certificate().subject_public_key_info();
         let der = spki
             .to_der()
@@ -280,11 +346,20 @@ impl Cert {
     }
 
     pub(crate) fn sha1(&self) -> Vec<u8> {
-        crypto::digest(Backend::RustCrypto, DigestAlgorithm::Sha1, &self.der)
+        self.sha1_memo
+            .get_or_init(|| crypto::digest(Backend::RustCrypto, DigestAlgorithm::Sha1, &self.der))
+            .clone()
     }
 
     pub(crate) fn digest(&self, alg: DigestAlgorithm) -> Vec<u8> {
-        crypto::digest(Backend::RustCrypto, alg, &self.der)
+        match alg {
+            DigestAlgorithm::Sha1 => self.sha1(),
+            DigestAlgorithm::Sha256 => self
+                .sha256_memo
+                .get_or_init(|| crypto::digest(Backend::RustCrypto, alg, &self.der))
+                .clone(),
+            _ => crypto::digest(Backend::RustCrypto, alg, &self.der),
+        }
     }
 
     fn extension<'a, T: der::Decode<'a> + const_oid::AssociatedOid>(
@@ -299,18 +374,25 @@ impl Cert {
 
     /// The `rfc822Name` entries of subjectAltName.
     pub(crate) fn email_addresses(&self) -> Result<Vec<String>, Error> {
-        Ok(self
-            .extension::<SubjectAltName>("subjectAltName")?
-            .map(|(_, san)| {
-                san.0
-                    .iter()
-                    .filter_map(|n| match n {
-                        GeneralName::Rfc822Name(s) => Some(s.as_str().to_owned()),
-                        _ => None,
+        self.memo
+            .emails
+            .get_or_init(|| {
+                Ok(self
+                    .extension::<SubjectAltName>("subjectAltName")
+                    .map_err(|e| e.message().to_owned())?
+                    .map(|(_, san)| {
+                        san.0
+                            .iter()
+                            .filter_map(|n| match n {
+                                GeneralName::Rfc822Name(s) => Some(s.as_str().to_owned()),
+                                _ => None,
+                            })
+                            .collect()
                     })
-                    .collect()
+                    .unwrap_or_default())
             })
-            .unwrap_or_default())
+            .clone()
+            .map_err(bad_cert_text)
     }
 
     /// Every subjectAltName entry.
@@ -323,7 +405,15 @@ impl Cert {
 
     /// keyUsage, when present.
     pub(crate) fn key_usage(&self) -> Result<Option<KeyUsage>, Error> {
-        Ok(self.extension::<KeyUsage>("keyUsage")?.map(|(_, k)| k))
+        self.memo
+            .key_usage
+            .get_or_init(|| {
+                self.extension::<KeyUsage>("keyUsage")
+                    .map(|k| k.map(|(_, k)| k))
+                    .map_err(|e| e.message().to_owned())
+            })
+            .clone()
+            .map_err(bad_cert_text)
     }
 
     /// Whether keyUsage, when present, has this bit.
@@ -333,9 +423,15 @@ impl Cert {
 
     /// extendedKeyUsage, when present: its purposes.
     pub(crate) fn extended_key_usage(&self) -> Result<Option<Vec<ObjectIdentifier>>, Error> {
-        Ok(self
-            .extension::<x509_cert::ext::pkix::ExtendedKeyUsage>("extendedKeyUsage")?
-            .map(|(_, e)| e.0))
+        self.memo
+            .eku
+            .get_or_init(|| {
+                self.extension::<x509_cert::ext::pkix::ExtendedKeyUsage>("extendedKeyUsage")
+                    .map(|e| e.map(|(_, e)| e.0))
+                    .map_err(|e| e.message().to_owned())
+            })
+            .clone()
+            .map_err(bad_cert_text)
     }
 
     /// The digest of the signature over this certificate (its issuer's choice).
@@ -345,16 +441,27 @@ impl Cert {
 
     /// basicConstraints: (cA, pathLenConstraint), when present.
     pub(crate) fn basic_constraints(&self) -> Result<Option<(bool, Option<u8>)>, Error> {
-        Ok(self
-            .extension::<BasicConstraints>("basicConstraints")?
-            .map(|(_, b)| (b.ca, b.path_len_constraint)))
+        self.memo
+            .basic
+            .get_or_init(|| {
+                self.extension::<BasicConstraints>("basicConstraints")
+                    .map(|b| b.map(|(_, b)| (b.ca, b.path_len_constraint)))
+                    .map_err(|e| e.message().to_owned())
+            })
+            .clone()
+            .map_err(bad_cert_text)
     }
 
     /// nameConstraints, when present.
     pub(crate) fn name_constraints(&self) -> Result<Option<NameConstraints>, Error> {
-        Ok(self
-            .extension::<NameConstraints>("nameConstraints")?
-            .map(|(_, n)| n))
+        self.constraints_memo
+            .get_or_init(|| {
+                self.extension::<NameConstraints>("nameConstraints")
+                    .map(|c| c.map(|(_, n)| n))
+                    .map_err(|e| e.message().to_owned())
+            })
+            .clone()
+            .map_err(bad_cert_text)
     }
 
     /// The certificate policy identifiers.
@@ -366,15 +473,27 @@ impl Cert {
     }
 
     pub(crate) fn subject_key_id(&self) -> Result<Option<Vec<u8>>, Error> {
-        Ok(self
-            .extension::<SubjectKeyIdentifier>("subjectKeyIdentifier")?
-            .map(|(_, s)| s.0.as_bytes().to_vec()))
+        self.memo
+            .ski
+            .get_or_init(|| {
+                self.extension::<SubjectKeyIdentifier>("subjectKeyIdentifier")
+                    .map(|s| s.map(|(_, s)| s.0.as_bytes().to_vec()))
+                    .map_err(|e| e.message().to_owned())
+            })
+            .clone()
+            .map_err(bad_cert_text)
     }
 
     pub(crate) fn authority_key_id(&self) -> Result<Option<Vec<u8>>, Error> {
-        Ok(self
-            .extension::<AuthorityKeyIdentifier>("authorityKeyIdentifier")?
-            .and_then(|(_, a)| a.key_identifier.map(|k| k.as_bytes().to_vec())))
+        self.memo
+            .aki
+            .get_or_init(|| {
+                self.extension::<AuthorityKeyIdentifier>("authorityKeyIdentifier")
+                    .map(|a| a.and_then(|(_, a)| a.key_identifier.map(|k| k.as_bytes().to_vec())))
+                    .map_err(|e| e.message().to_owned())
+            })
+            .clone()
+            .map_err(bad_cert_text)
     }
 
     /// Critical extensions this verifier does not process; RFC 5280 says to refuse them.
@@ -403,11 +522,17 @@ impl Cert {
     }
 
     pub(crate) fn subject_string(&self) -> String {
-        name_string(self.parsed.tbs_certificate().subject())
+        self.subject_memo
+            .get_or_init(|| name_string(self.parsed.tbs_certificate().subject()))
+            .clone()
     }
 
     /// The report form.
     pub(crate) fn info(&self) -> CertificateInfo {
+        self.info_memo.get_or_init(|| self.make_info()).clone()
+    }
+
+    fn make_info(&self) -> CertificateInfo {
         let hex = |b: &[u8]| b.iter().map(|x| format!("{x:02X}")).collect::<String>();
         let tbs = self.parsed.tbs_certificate();
         let (nb, na) = self.validity();

@@ -30,6 +30,7 @@ pub use signer::AwsLcSigner;
 #[cfg(feature = "rsa-signer")]
 pub use signer::RsaSigner;
 pub use signer::{SignRequest, SignatureAlgorithm, Signer, SignerError};
+pub(crate) use verify::verify_detached_with;
 pub use verify::{SignatureReport, VerifyOptions, verify_detached};
 
 use const_oid::ObjectIdentifier;

@@ -98,6 +98,7 @@ impl SigningIdentity {
             .map_err(|e| invalid(format!("certificate: {}", e.message())))?;
         let key = cert
             .public_key()
+            .cloned()
             .map_err(|e| invalid(format!("certificate: {}", e.message())))?;
         let mut certificates = vec![CertificateChoices::Certificate(cert.parsed.clone())];
         for (i, der) in chain.iter().enumerate() {

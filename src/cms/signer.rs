@@ -186,7 +186,7 @@ fn key_is_the_certificates(
     certificate: &[u8],
 ) -> Result<(), crate::Error> {
     let public = crate::x509::Cert::from_der(certificate)
-        .and_then(|c| c.public_key())
+        .and_then(|c| c.public_key().cloned())
         .map_err(|e| {
             crate::Error::new(
                 crate::ErrorKind::InvalidInput,

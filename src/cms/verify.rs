@@ -14,7 +14,9 @@ use crate::ber::{self, Tlv};
 use crate::crypto::{self, Backend, DigestAlgorithm};
 use crate::error::{Diagnostic, DiagnosticCode, Error, ErrorKind};
 use crate::time::PecTime;
-use crate::x509::{Cert, CertificateInfo};
+use std::sync::Arc;
+
+use crate::x509::{Cert, CertSource, CertificateInfo, Parse};
 
 /// Options of [`verify_detached`].
 #[non_exhaustive]
@@ -102,6 +104,17 @@ pub fn verify_detached(
     cms: &[u8],
     options: &VerifyOptions,
 ) -> Result<SignatureReport, Error> {
+    verify_detached_with(content, cms, options, &Parse)
+}
+
+/// [`verify_detached`] with the certificates taken from `certs` (a trust store keeps those
+/// it parsed before).
+pub(crate) fn verify_detached_with(
+    content: &[u8],
+    cms: &[u8],
+    options: &VerifyOptions,
+    certs_from: &dyn CertSource,
+) -> Result<SignatureReport, Error> {
     if cms.len() > options.max_signature_size {
         return Err(Error::new(
             ErrorKind::LimitExceeded,
@@ -114,12 +127,6 @@ pub fn verify_detached(
     }
     let mut diagnostics = Vec::new();
     let content_info = Tlv::parse_all(cms)?;
-    if content_info.has_indefinite() {
-        diagnostics.push(Diagnostic::new(
-            DiagnosticCode::CmsBer,
-            "the CMS structure uses BER indefinite lengths",
-        ));
-    }
     let mut ci = content_info.expect(ber::SEQUENCE, "ContentInfo")?;
     let content_type = ci.required("ContentInfo contentType")?.oid("contentType")?;
     if content_type != rfc5911::ID_SIGNED_DATA {
@@ -135,12 +142,31 @@ pub fn verify_detached(
 
     let mut sd = signed_data.expect(ber::SEQUENCE, "SignedData")?;
     let _version = sd.required("SignedData version")?;
-    let _digest_algorithms = sd.required("SignedData digestAlgorithms")?;
+    let digest_algorithms = sd.required("SignedData digestAlgorithms")?;
     let encap = sd.required("SignedData encapContentInfo")?;
     let certificates = sd.optional(0xa0)?;
-    let _crls = sd.optional(0xa1)?;
+    let crls = sd.optional(0xa1)?;
     let signer_infos = sd.required("SignedData signerInfos")?;
     sd.end("SignedData")?;
+    // BER anywhere in the CMS structure, each certificate counted by its own outer length
+    // (a certificate is decoded on its own, DER or BER, and a store keeps it decoded: its
+    // inside need not be walked for every message).
+    let certificates_ber = certificates
+        .is_some_and(|set| set.indefinite || set.children().any(|c| c.is_ok_and(|c| c.indefinite)));
+    if content_info.indefinite
+        || explicit.indefinite
+        || signed_data.indefinite
+        || certificates_ber
+        || [&digest_algorithms, &encap, &signer_infos]
+            .iter()
+            .any(|t| t.has_indefinite())
+        || crls.is_some_and(|c| c.has_indefinite())
+    {
+        diagnostics.push(Diagnostic::new(
+            DiagnosticCode::CmsBer,
+            "the CMS structure uses BER indefinite lengths",
+        ));
+    }
 
     let mut encap = encap.expect(ber::SEQUENCE, "encapContentInfo")?;
     let econtent_type = encap.required("eContentType")?.oid("eContentType")?;
@@ -161,7 +187,7 @@ pub fn verify_detached(
             let choice = choice?;
             // Only plain certificates; attribute certificates and others are skipped.
             if choice.tag == ber::SEQUENCE {
-                certs.push(Cert::from_der(choice.raw)?);
+                certs.push(certs_from.cert(choice.raw)?);
             }
         }
     }
@@ -290,7 +316,7 @@ fn signed_bytes(attrs: &Tlv<'_>) -> Vec<u8> {
 }
 
 /// The certificate the SignerInfo names, by issuer and serial number or by key identifier.
-fn find_signer<'c>(sid: &Tlv<'_>, certs: &'c [Cert]) -> Result<&'c Cert, Error> {
+fn find_signer<'c>(sid: &Tlv<'_>, certs: &'c [Arc<Cert>]) -> Result<&'c Cert, Error> {
     let found = match sid.tag {
         ber::SEQUENCE => {
             let mut parts = sid.children();
@@ -309,7 +335,9 @@ fn find_signer<'c>(sid: &Tlv<'_>, certs: &'c [Cert]) -> Result<&'c Cert, Error> 
         }),
         t => return Err(malformed(format!("SignerInfo sid has tag 0x{t:02x}"))),
     };
-    found.ok_or_else(|| malformed("the signer certificate is not in the message"))
+    found
+        .map(|c| &**c)
+        .ok_or_else(|| malformed("the signer certificate is not in the message"))
 }
 
 /// Checks the signed attributes; returns the signing time when present.

@@ -127,7 +127,8 @@ impl<'a> SignedMessage<'a> {
             ));
         }
         let mut diagnostics = Vec::new();
-        let source = match first_bare_lf(raw) {
+        let found = first_bare_lf(raw);
+        let source = match found {
             Some(at) if options.canonicalize_line_endings => {
                 diagnostics.push(Diagnostic::new(
                     DiagnosticCode::MimeLfLineEndings,
@@ -145,8 +146,9 @@ impl<'a> SignedMessage<'a> {
             )
             .at(at)
         };
+        // The bare LF found above, unless it was canonicalised away (scanned once).
         let first_lf = match &source {
-            Cow::Borrowed(b) => first_bare_lf(b),
+            Cow::Borrowed(_) => found,
             Cow::Owned(_) => None,
         };
         let split = match split(&source) {

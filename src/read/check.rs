@@ -3,7 +3,7 @@
 use super::{Headers, PecMessage, ReadOptions, kind_of};
 use crate::build::MessageKind;
 use crate::daticert::{CertError, DaticertKind};
-use crate::error::DiagnosticCode;
+use crate::error::{Diagnostic, DiagnosticCode};
 use crate::mime::{address, words};
 use crate::time::PecTime;
 use crate::trust::{DomainOwner, TrustStore, TrustVerdict};
@@ -151,8 +151,10 @@ pub(crate) fn cross_check(
         return;
     };
 
-    // Markers against the signed daticert.
-    match m.daticert.clone() {
+    // Markers against the signed daticert (taken out while `m` gets diagnostics, and put
+    // back: no copy).
+    let daticert = m.daticert.take();
+    match &daticert {
         Some(d) => {
             let (name, value) = marker_for(d.kind);
             let present = if name == "X-Trasporto" {
@@ -295,6 +297,7 @@ pub(crate) fn cross_check(
         }
         None => {}
     }
+    m.daticert = daticert;
 
     // The subject prefix (after RFC 2047 decoding), never used to classify.
     let subject = headers
@@ -361,70 +364,80 @@ pub(crate) fn cross_check(
     // mailbox it does not manage certifies what it cannot know. Who manages a domain is what
     // the store knows (`TrustStore::owner_of`): the index, else the certificates and the
     // CAs' name constraints.
-    let trusted = m.trust.clone().filter(|t| {
+    let found = mailbox_owners(m, store);
+    m.diagnostics.extend(found);
+}
+
+/// `pec-provider-domain` and `pec-provider-domain-unknown` for a message whose signer is
+/// trusted (see [`cross_check`]).
+fn mailbox_owners(m: &PecMessage<'_>, store: &TrustStore) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    let trusted = m.trust.as_ref().filter(|t| {
         matches!(
             t.verdict,
             TrustVerdict::Trusted | TrustVerdict::TrustedAtClaimedTime
         )
     });
-    if let (Some(d), Some(trust)) = (m.daticert.clone(), trusted) {
-        let owner = |address: &str| {
-            let domain = address.rsplit_once('@').map(|(_, d)| d).unwrap_or("");
-            store.owner_of(&trust, domain)
-        };
-        let sender = std::slice::from_ref(&d.header.sender);
-        let delivery: Vec<String> = d.data.delivery.iter().cloned().collect();
-        let (whose, addresses): (&str, Vec<&String>) = match d.kind {
-            DaticertKind::Transport
-            | DaticertKind::Acceptance
-            | DaticertKind::NonAcceptance
-            | DaticertKind::DeliveryTimeout => ("sender", sender.iter().collect()),
-            DaticertKind::TakingInCharge => ("recipients", d.data.receptions.iter().collect()),
-            DaticertKind::Delivery | DaticertKind::VirusDetection => {
-                ("recipient", delivery.iter().collect())
-            }
-            // A non-delivery comes from the recipient's delivery point, or from the sender's
-            // provider (the virus variant, or a domain no provider manages): either may sign.
-            _ => (
-                "sender or recipient",
-                if delivery.iter().any(|a| owner(a) == DomainOwner::Signer)
-                    || owner(&d.header.sender) == DomainOwner::Signer
-                {
-                    Vec::new()
-                } else {
-                    sender.iter().chain(delivery.iter()).collect()
-                },
-            ),
-        };
-        let (mut foreign, mut unknown) = (Vec::new(), Vec::new());
-        for a in addresses {
-            match owner(a) {
-                DomainOwner::Signer => {}
-                DomainOwner::Other => foreign.push(a.as_str()),
-                _ => unknown.push(a.as_str()),
-            }
+    let (Some(d), Some(trust)) = (m.daticert.as_ref(), trusted) else {
+        return out;
+    };
+    let owner = |address: &str| {
+        let domain = address.rsplit_once('@').map(|(_, d)| d).unwrap_or("");
+        store.owner_of(trust, domain)
+    };
+    let sender = std::slice::from_ref(&d.header.sender);
+    let delivery = d.data.delivery.as_slice();
+    let (whose, addresses): (&str, Vec<&String>) = match d.kind {
+        DaticertKind::Transport
+        | DaticertKind::Acceptance
+        | DaticertKind::NonAcceptance
+        | DaticertKind::DeliveryTimeout => ("sender", sender.iter().collect()),
+        DaticertKind::TakingInCharge => ("recipients", d.data.receptions.iter().collect()),
+        DaticertKind::Delivery | DaticertKind::VirusDetection => {
+            ("recipient", delivery.iter().collect())
         }
-        if !foreign.is_empty() {
-            m.add(
-                DiagnosticCode::PecProviderDomain,
-                format!(
-                    "a {} about the {whose} {foreign:?}, signed by a provider that does not \
-                     manage that domain",
-                    d.kind
-                ),
-            );
-        }
-        if !unknown.is_empty() {
-            m.add(
-                DiagnosticCode::PecProviderDomainUnknown,
-                format!(
-                    "a {} about the {whose} {unknown:?}: the trust store does not say whether \
-                     its signer manages that domain",
-                    d.kind
-                ),
-            );
+        // A non-delivery comes from the recipient's delivery point, or from the sender's
+        // provider (the virus variant, or a domain no provider manages): either may sign.
+        _ => (
+            "sender or recipient",
+            if delivery.iter().any(|a| owner(a) == DomainOwner::Signer)
+                || owner(&d.header.sender) == DomainOwner::Signer
+            {
+                Vec::new()
+            } else {
+                sender.iter().chain(delivery.iter()).collect()
+            },
+        ),
+    };
+    let (mut foreign, mut unknown) = (Vec::new(), Vec::new());
+    for a in addresses {
+        match owner(a) {
+            DomainOwner::Signer => {}
+            DomainOwner::Other => foreign.push(a.as_str()),
+            _ => unknown.push(a.as_str()),
         }
     }
+    if !foreign.is_empty() {
+        out.push(Diagnostic::new(
+            DiagnosticCode::PecProviderDomain,
+            format!(
+                "a {} about the {whose} {foreign:?}, signed by a provider that does not \
+                 manage that domain",
+                d.kind
+            ),
+        ));
+    }
+    if !unknown.is_empty() {
+        out.push(Diagnostic::new(
+            DiagnosticCode::PecProviderDomainUnknown,
+            format!(
+                "a {} about the {whose} {unknown:?}: the trust store does not say whether \
+                 its signer manages that domain",
+                d.kind
+            ),
+        ));
+    }
+    out
 }
 
 /// The times a message claims, against each other: the CMS `signingTime` and the `Date:`

@@ -300,6 +300,9 @@ struct Cx<'s> {
 /// The message's headers and what the markers claim.
 pub(crate) struct Headers {
     pub fields: Vec<(String, String)>,
+    /// Each field's name in lower case, and without hyphens too: computed once, since every
+    /// check looks names up.
+    names: Vec<(String, String)>,
 }
 
 impl Headers {
@@ -312,27 +315,36 @@ impl Headers {
                 .iter()
                 .map(|f| (String::from_utf8_lossy(f.name).into_owned(), f.unfolded())),
         );
-        Ok(Headers { fields })
+        let names = fields
+            .iter()
+            .map(|(n, _)| {
+                let lower = n.to_ascii_lowercase();
+                let loose = lower.replace('-', "");
+                (lower, loose)
+            })
+            .collect();
+        Ok(Headers { fields, names })
     }
 
     /// Every value of a header, by name compared without case (and, with `loose`, without
     /// hyphens: `X-TipoRicevuta`, `X-Tiporicevuta`, `X-Tipo-Ricevuta`).
     pub(crate) fn all(&self, name: &str, loose: bool) -> Vec<&str> {
-        let norm = |s: &str| -> String {
-            if loose {
-                s.chars()
-                    .filter(|c| *c != '-')
-                    .collect::<String>()
-                    .to_ascii_lowercase()
-            } else {
-                s.to_ascii_lowercase()
-            }
+        let want = if loose {
+            name.to_ascii_lowercase().replace('-', "")
+        } else {
+            name.to_ascii_lowercase()
         };
-        let want = norm(name);
         self.fields
             .iter()
-            .filter(|(n, _)| norm(n) == want)
-            .map(|(_, v)| v.as_str())
+            .zip(&self.names)
+            .filter(|(_, (lower, no_hyphen))| {
+                if loose {
+                    *no_hyphen == want
+                } else {
+                    *lower == want
+                }
+            })
+            .map(|((_, v), _)| v.as_str())
             .collect()
     }
 
@@ -419,7 +431,7 @@ fn read_at<'a>(
         match SignedMessage::parse(&source, &split_options) {
             Ok(signed) => {
                 entity = Some(signed.signed_range());
-                verify_signature(&mut m, &signed, &headers, options);
+                verify_signature(&mut m, &signed, cx.store, options);
             }
             Err(e) => {
                 m.signature = SignatureStatus::Malformed;
@@ -461,7 +473,7 @@ fn read_at<'a>(
 fn verify_signature(
     m: &mut PecMessage<'_>,
     signed: &SignedMessage<'_>,
-    _headers: &Headers,
+    store: &TrustStore,
     options: &ReadOptions,
 ) {
     for d in signed.diagnostics() {
@@ -473,10 +485,11 @@ fn verify_signature(
             );
         }
     }
-    match cms::verify_detached(
+    match cms::verify_detached_with(
         signed.signed_content(),
         signed.signature(),
         &options.verify.cms,
+        store,
     ) {
         Ok(report) => {
             let named = match signed.micalg() {

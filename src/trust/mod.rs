@@ -53,7 +53,7 @@ pub use index::{IndexOptions, ProviderIndex};
 pub use revocation::{RevocationPolicy, RevocationReport, RevocationStatus};
 
 use std::collections::HashMap;
-use std::sync::RwLock;
+use std::sync::{Arc, RwLock};
 
 use const_oid::ObjectIdentifier;
 
@@ -61,7 +61,7 @@ use crate::cms::SignatureReport;
 use crate::crypto::{Backend, DigestAlgorithm};
 use crate::error::{Diagnostic, Error, ErrorKind};
 use crate::time::PecTime;
-use crate::x509::{Cert, CertificateInfo};
+use crate::x509::{Cert, CertSource, CertificateInfo};
 
 /// The certificate policy of PEC provider signing certificates (AgID).
 pub const PEC_PROVIDER_POLICY: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.76.16.3.1.1");
@@ -71,6 +71,9 @@ const MAX_CHAIN: usize = 8;
 
 /// The most certificate signatures the store remembers as verified (see [`TrustStore`]).
 const MAX_CACHED_SIGNATURES: usize = 4096;
+
+/// The most parsed certificates the store keeps (see [`TrustStore`]).
+const MAX_CACHED_CERTIFICATES: usize = 1024;
 
 /// When a signer is judged (design principle 8: the caller's time, never the message's).
 #[non_exhaustive]
@@ -305,21 +308,23 @@ pub enum DomainOwner {
 
 /// Providers, trust anchors and revocation information, given by the caller.
 ///
-/// The store also remembers, for its lifetime, which certificate signatures it has verified
-/// (by the SHA-256 of the certificate and of its issuer, at most 4,096), so that a receipt
-/// whose chain was seen before costs one RSA verification, its own; validity, revocation and
-/// every other check are made again at each assessment. The memory is behind a lock the
-/// store holds (no global state); a store shared between threads is read concurrently.
+/// The store also remembers, for its lifetime, the certificates it parsed (at most 1,024) and
+/// which certificate signatures it verified (by the SHA-256 of the certificate and of its
+/// issuer, at most 4,096), so that a receipt whose chain was seen before costs one RSA
+/// verification, its own; validity, revocation and every other check are made again at each
+/// assessment. The memory is behind locks the store holds (no global state); a store shared
+/// between threads is read concurrently.
 #[derive(Default)]
 pub struct TrustStore {
     providers: Vec<Provider>,
     /// SHA-1 of each provider certificate, with (provider index, certificate index).
     index: Vec<([u8; 20], usize, usize)>,
-    anchors: Vec<Cert>,
-    intermediates: Vec<Cert>,
+    anchors: Vec<Arc<Cert>>,
+    intermediates: Vec<Arc<Cert>>,
     crls: Vec<crl::Crl>,
     ocsp: Vec<ocsp::OcspResponse>,
     verified: RwLock<HashMap<[u8; 32], ()>>,
+    parsed: RwLock<HashMap<Vec<u8>, Arc<Cert>>>,
 }
 
 impl Clone for TrustStore {
@@ -332,6 +337,7 @@ impl Clone for TrustStore {
             crls: self.crls.clone(),
             ocsp: self.ocsp.clone(),
             verified: RwLock::default(),
+            parsed: RwLock::default(),
         }
     }
 }
@@ -400,14 +406,15 @@ impl TrustStore {
 
     /// Adds a trust anchor (a root, or the PEC CA itself), DER or PEM.
     pub fn add_anchor(&mut self, der: &[u8]) -> Result<(), Error> {
-        self.anchors.push(Self::cert("anchor", der)?);
+        self.anchors.push(Arc::new(Self::cert("anchor", der)?));
         Ok(())
     }
 
     /// Adds an intermediate certificate used to build chains when a message does not carry
     /// it, DER or PEM.
     pub fn add_intermediate(&mut self, der: &[u8]) -> Result<(), Error> {
-        self.intermediates.push(Self::cert("intermediate", der)?);
+        self.intermediates
+            .push(Arc::new(Self::cert("intermediate", der)?));
         Ok(())
     }
 
@@ -525,7 +532,7 @@ impl TrustStore {
         at: PecTime,
         options: &TrustOptions,
     ) -> TrustReport {
-        let leaf = match Cert::from_der(der) {
+        let leaf = match self.cert(der) {
             Ok(c) => c,
             Err(e) => {
                 return TrustReport::failed(
@@ -572,10 +579,10 @@ impl TrustStore {
         let chain = if self.anchors.is_empty() {
             None
         } else {
-            let others: Vec<Cert> = candidates
+            let others: Vec<Arc<Cert>> = candidates
                 .iter()
                 .filter(|c| c.as_slice() != der)
-                .filter_map(|c| Cert::from_der(c).ok())
+                .filter_map(|c| self.cert(c).ok())
                 .collect();
             let verified = |child: &Cert, issuer: &Cert| self.verify_cached(child, issuer, options);
             Some(path::build_chain(
@@ -668,7 +675,7 @@ impl TrustStore {
     fn check_chain(
         &self,
         out: &mut TrustReport,
-        chain: &[Cert],
+        chain: &[Arc<Cert>],
         now: i64,
         options: &TrustOptions,
         trusted: String,
@@ -790,6 +797,23 @@ pub(crate) fn provider_certificate(der: &[u8]) -> Result<(), String> {
     let cert = Cert::from_der(der).map_err(|e| e.message().to_owned())?;
     path::leaf_purpose(&cert)?;
     path::provider_profile(&cert, &TrustOptions::default())
+}
+
+impl CertSource for TrustStore {
+    /// A certificate the store parsed before, or parsed now and kept (the provider
+    /// certificates every message carries are decoded once per store).
+    fn cert(&self, der: &[u8]) -> Result<Arc<Cert>, Error> {
+        if let Some(c) = self.parsed.read().ok().and_then(|m| m.get(der).cloned()) {
+            return Ok(c);
+        }
+        let cert = Arc::new(Cert::from_der(der)?);
+        if let Ok(mut m) = self.parsed.write()
+            && m.len() < MAX_CACHED_CERTIFICATES
+        {
+            m.insert(der.to_vec(), cert.clone());
+        }
+        Ok(cert)
+    }
 }
 
 impl TrustReport {

@@ -623,7 +623,7 @@ fn subject_public_key(cert: &Cert) -> &[u8] {
 }
 
 /// `cert`'s RSA key, refused when shorter than `min_rsa_bits`.
-fn strong_key(cert: &Cert, min_rsa_bits: usize) -> Result<RsaPublicKey, Error> {
+fn strong_key(cert: &Cert, min_rsa_bits: usize) -> Result<&RsaPublicKey, Error> {
     let key = cert.public_key()?;
     if key.bits() < min_rsa_bits {
         return Err(Error::new(

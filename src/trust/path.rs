@@ -15,6 +15,8 @@ use crate::crypto::DigestAlgorithm;
 use crate::error::{Diagnostic, DiagnosticCode, Error, ErrorKind};
 use crate::mime::address;
 use crate::time::PecTime;
+use std::sync::Arc;
+
 use crate::x509::{Cert, CertificateInfo};
 
 /// Builds a chain from `leaf` to an anchor through `others` and the store's
@@ -22,12 +24,12 @@ use crate::x509::{Cert, CertificateInfo};
 /// `verified(child, issuer)` checks that `issuer`'s key signed `child` (the store remembers
 /// what it verified before).
 pub(crate) fn build_chain(
-    anchors: &[Cert],
-    intermediates: &[Cert],
-    leaf: &Cert,
-    others: &[Cert],
+    anchors: &[Arc<Cert>],
+    intermediates: &[Arc<Cert>],
+    leaf: &Arc<Cert>,
+    others: &[Arc<Cert>],
     verified: &dyn Fn(&Cert, &Cert) -> Result<(), Error>,
-) -> Result<Vec<Cert>, (TrustVerdict, String)> {
+) -> Result<Vec<Arc<Cert>>, (TrustVerdict, String)> {
     // A pinned certificate is its own chain.
     if anchors.iter().any(|a| a.der == leaf.der) {
         return Ok(vec![leaf.clone()]);
@@ -37,7 +39,7 @@ pub(crate) fn build_chain(
     let mut last_error: Option<Error> = None;
     while path.len() < MAX_CHAIN {
         let Some(current) = path.last() else { break };
-        let mut pick = |set: &[Cert]| -> Option<Cert> {
+        let mut pick = |set: &[Arc<Cert>]| -> Option<Arc<Cert>> {
             for candidate in set {
                 if path.iter().any(|p| p.der == candidate.der)
                     || !could_have_issued(candidate, current)
@@ -91,8 +93,8 @@ pub(crate) fn could_have_issued(issuer: &Cert, cert: &Cert) -> bool {
     }
 }
 
-pub(crate) fn subjects(path: &[Cert]) -> Vec<String> {
-    path.iter().map(Cert::subject_string).collect()
+pub(crate) fn subjects(path: &[Arc<Cert>]) -> Vec<String> {
+    path.iter().map(|c| c.subject_string()).collect()
 }
 
 pub(crate) fn empty_info(der: &[u8], at: PecTime) -> CertificateInfo {
@@ -131,7 +133,7 @@ pub(crate) fn validity_verdict(cert: &Cert, now: i64) -> Option<(TrustVerdict, S
 /// CA constraints, extended key usage of the CAs, critical extensions, name constraints.
 /// What is noticed without failing goes to `diagnostics`.
 pub(crate) fn check_path(
-    path: &[Cert],
+    path: &[Arc<Cert>],
     now: i64,
     options: &TrustOptions,
     diagnostics: &mut Vec<Diagnostic>,
@@ -457,7 +459,7 @@ pub(crate) fn leaf_purpose(leaf: &Cert) -> Result<(), String> {
 }
 
 /// The `rfc822Name` permitted subtrees of every CA on a chain (leaf first).
-pub(crate) fn ca_mail_domains(path: &[Cert]) -> Vec<String> {
+pub(crate) fn ca_mail_domains(path: &[Arc<Cert>]) -> Vec<String> {
     path.iter()
         .skip(1)
         .filter_map(|ca| ca.name_constraints().ok().flatten())

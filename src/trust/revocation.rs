@@ -20,6 +20,8 @@
 use super::{TrustOptions, TrustStore, crl::RevocationReason};
 use crate::error::{Diagnostic, DiagnosticCode};
 use crate::time::PecTime;
+use std::sync::Arc;
+
 use crate::x509::Cert;
 
 /// What revocation information the assessment needs ([`TrustOptions::revocation`]).
@@ -134,7 +136,7 @@ enum Found {
 /// The revocation status of `path` (leaf first, anchor last) at `at`.
 pub(crate) fn check(
     store: &TrustStore,
-    path: &[Cert],
+    path: &[Arc<Cert>],
     at: i64,
     options: &TrustOptions,
     diagnostics: &mut Vec<Diagnostic>,
