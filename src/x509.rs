@@ -321,19 +321,27 @@ impl Cert {
         min_rsa_bits: usize,
     ) -> Result<DigestAlgorithm, Error> {
         let alg = rsa_signature_digest(&self.sig_alg)?;
-        let key = issuer.public_key()?;
+        let key = issuer.key_of_at_least(min_rsa_bits)?;
+        let tbs = self.der.get(self.tbs.clone()).unwrap_or(&[]);
+        key.verify(backend, alg, tbs, &self.signature)?;
+        Ok(alg)
+    }
+
+    /// The RSA key, refused with [`ErrorKind::UnsupportedAlgorithm`] when shorter than
+    /// `min_rsa_bits`: what verifying anything this certificate signed first asks.
+    pub(crate) fn key_of_at_least(&self, min_rsa_bits: usize) -> Result<&RsaPublicKey, Error> {
+        let key = self.public_key()?;
         if key.bits() < min_rsa_bits {
             return Err(Error::new(
                 ErrorKind::UnsupportedAlgorithm,
                 format!(
-                    "issuer key of {} bits is below the minimum of {min_rsa_bits}",
+                    "the key of {} has {} bits, below the minimum of {min_rsa_bits}",
+                    self.subject_string(),
                     key.bits()
                 ),
             ));
         }
-        let tbs = self.der.get(self.tbs.clone()).unwrap_or(&[]);
-        key.verify(backend, alg, tbs, &self.signature)?;
-        Ok(alg)
+        Ok(key)
     }
 
     /// Validity as Unix seconds: (not before, not after).

@@ -6,7 +6,7 @@ mod common;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use common::messages::{self, ANNA, Built, LUCA, ORDINARY, SENDER};
+use common::messages::{self, ANNA, LUCA, ORDINARY, SENDER};
 use common::{TEST_TIME_UNIX, now, openssl, pki, pki_path, scratch, signers};
 use pecmail::build::{
     Acceptance, AnomalyEnvelope, BuildOptions, Delivery, MessageKind, NonDelivery, OriginalFacts,
@@ -17,12 +17,7 @@ use pecmail::daticert::{CertError, ReceiptKind, Recipient};
 use pecmail::read::{ReadOptions, SignatureStatus, read};
 use pecmail::{Backend, ErrorKind};
 
-/// The fixture set with the first signer, default backend, text only.
-fn fixture() -> Vec<Built> {
-    let (_, alfa) = signers("alfa").into_iter().next().unwrap();
-    let (_, beta) = signers("beta").into_iter().next().unwrap();
-    messages::all(Backend::default(), alfa.as_ref(), beta.as_ref(), false)
-}
+use common::messages::fixture;
 
 #[test]
 fn one_message_of_every_kind() {

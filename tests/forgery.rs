@@ -8,30 +8,20 @@
 mod common;
 
 use common::forge::*;
-use common::messages::{self, Built};
+use common::messages;
 use common::now;
 use common::{pki, signers};
+use pecmail::DiagnosticCode;
 use pecmail::build::MessageKind;
 use pecmail::mime::{SignedMessage, SplitOptions};
 use pecmail::read::{PecMessage, ReadOptions, SignatureStatus, read};
 use pecmail::trust::{Provider, TrustStore};
-use pecmail::{Backend, DiagnosticCode};
 
 use DiagnosticCode::*;
 
-fn fixture() -> Vec<Built> {
-    let (_, alfa) = signers("alfa").into_iter().next().unwrap();
-    let (_, beta) = signers("beta").into_iter().next().unwrap();
-    messages::all(Backend::default(), alfa.as_ref(), beta.as_ref(), false)
-}
+use common::messages::fixture;
 
-fn message(name: &str) -> Vec<u8> {
-    fixture()
-        .into_iter()
-        .find(|b| b.name == name)
-        .unwrap_or_else(|| panic!("no fixture {name}"))
-        .bytes
-}
+use common::messages::fixture_message as message;
 
 /// The fixture store, plus Alfa's expired 2020 certificate as the index once listed it.
 fn store() -> TrustStore {

@@ -7,7 +7,7 @@
 mod common;
 
 use common::forge::*;
-use common::messages::{self, ANNA, Built};
+use common::messages::{self, ANNA};
 use common::{now, openssl, pki, pki_path, scratch, signers};
 use pecmail::build::{BuildOptions, Delivery, EmittingProvider, MessageKind};
 use pecmail::cms::SigningIdentity;
@@ -17,23 +17,13 @@ use pecmail::trust::{
     Provider, RevocationPolicy, RevocationStatus, TimeBasis, TrustOptions, TrustStore,
     TrustVerdict, ValidationTime,
 };
-use pecmail::{Backend, DiagnosticCode, ErrorKind, PecTime};
+use pecmail::{DiagnosticCode, ErrorKind, PecTime};
 
 use DiagnosticCode::*;
 
-fn fixture() -> Vec<Built> {
-    let (_, alfa) = signers("alfa").into_iter().next().unwrap();
-    let (_, beta) = signers("beta").into_iter().next().unwrap();
-    messages::all(Backend::default(), alfa.as_ref(), beta.as_ref(), false)
-}
+use common::messages::fixture;
 
-fn message(name: &str) -> Vec<u8> {
-    fixture()
-        .into_iter()
-        .find(|b| b.name == name)
-        .unwrap_or_else(|| panic!("no fixture {name}"))
-        .bytes
-}
+use common::messages::fixture_message as message;
 
 /// 2021-06-01 10:00:00 +0200: inside the validity of `expired` (2020 to 2022).
 fn in_2021() -> PecTime {

@@ -9,8 +9,8 @@ use std::path::PathBuf;
 use std::process::{Command, Output};
 
 use common::messages::{self, Built};
-use common::{corpus_dir, scratch, signers, skip_without_corpus};
-use pecmail::{Backend, PecTime};
+use common::{corpus_dir, scratch, skip_without_corpus};
+use pecmail::PecTime;
 
 /// The time of the fixture messages: inside every test certificate's validity but `expired`'s.
 const FIXTURE_TIME: &str = "2026-06-01T10:00:00+02:00";
@@ -113,12 +113,7 @@ fn check_keys(value: &Json, top: bool) {
     }
 }
 
-/// The fixture set (first signer, default backend), by name.
-fn fixture() -> Vec<Built> {
-    let (_, alfa) = signers("alfa").into_iter().next().unwrap();
-    let (_, beta) = signers("beta").into_iter().next().unwrap();
-    messages::all(Backend::default(), alfa.as_ref(), beta.as_ref(), false)
-}
+use common::messages::fixture;
 
 fn built<'a>(all: &'a [Built], name: &str) -> &'a [u8] {
     &all.iter().find(|b| b.name == name).unwrap().bytes

@@ -349,16 +349,9 @@ impl Crl {
             )));
         }
         let alg = rsa_signature_digest(&self.sig_alg)?;
-        let key = issuer.public_key()?;
-        if key.bits() < min_rsa_bits {
-            return Err(Error::new(
-                ErrorKind::UnsupportedAlgorithm,
-                format!(
-                    "CRL: the key of {who} has {} bits, below the minimum of {min_rsa_bits}",
-                    key.bits()
-                ),
-            ));
-        }
+        let key = issuer
+            .key_of_at_least(min_rsa_bits)
+            .map_err(|e| Error::new(e.kind(), format!("CRL: {}", e.message())))?;
         let tbs = self.der.get(self.tbs.clone()).unwrap_or(&[]);
         let signature = self.der.get(self.signature.clone()).unwrap_or(&[]);
         key.verify(backend, alg, tbs, signature)

@@ -378,16 +378,7 @@ impl TrustStore {
             if let std::borrow::Cow::Owned(decoded) = crate::pem::certificate(der).map_err(named)? {
                 *der = decoded;
             }
-            let cert = Cert::from_der(der).map_err(|e| {
-                Error::new(
-                    ErrorKind::InvalidInput,
-                    format!(
-                        "provider {:?} certificate {c}: {}",
-                        provider.name,
-                        e.message()
-                    ),
-                )
-            })?;
+            let cert = Cert::from_der(der).map_err(named)?;
             let mut sha1 = [0u8; 20];
             sha1.copy_from_slice(cert.sha1().get(..20).unwrap_or(&[0; 20]));
             self.index.push((sha1, p, c));

@@ -17,7 +17,7 @@ use super::crl::{
     integer, next, oid_text, optional, range_in, reason_code, time, top_level,
 };
 use crate::ber::{self, Tlv};
-use crate::crypto::{self, Backend, DigestAlgorithm, RsaPublicKey};
+use crate::crypto::{self, Backend, DigestAlgorithm};
 use crate::error::{Error, ErrorKind};
 use crate::x509::{Cert, rsa_signature_digest};
 
@@ -348,7 +348,9 @@ impl OcspResponse {
         let tbs = self.der.get(self.tbs.clone()).unwrap_or(&[]);
         let signature = self.der.get(self.signature.clone()).unwrap_or(&[]);
         let verify = |signer: &Cert, role: &str| -> Result<(), Error> {
-            strong_key(signer, min_rsa_bits)?
+            signer
+                .key_of_at_least(min_rsa_bits)
+                .map_err(|e| Error::new(e.kind(), format!("OCSP response: {}", e.message())))?
                 .verify(backend, alg, tbs, signature)
                 .map_err(|e| {
                     Error::new(
@@ -620,22 +622,6 @@ fn subject_public_key(cert: &Cert) -> &[u8] {
         .subject_public_key_info()
         .subject_public_key
         .raw_bytes()
-}
-
-/// `cert`'s RSA key, refused when shorter than `min_rsa_bits`.
-fn strong_key(cert: &Cert, min_rsa_bits: usize) -> Result<&RsaPublicKey, Error> {
-    let key = cert.public_key()?;
-    if key.bits() < min_rsa_bits {
-        return Err(Error::new(
-            ErrorKind::UnsupportedAlgorithm,
-            format!(
-                "OCSP response: the key of {} has {} bits, below the minimum of {min_rsa_bits}",
-                cert.subject_string(),
-                key.bits()
-            ),
-        ));
-    }
-    Ok(key)
 }
 
 /// A response that is not the structure of RFC 6960 section 4.2.1, or not a usable one,

@@ -107,6 +107,22 @@ pub fn store() -> TrustStore {
     s
 }
 
+/// The fixture set with the first signer of each provider, the default backend, text only.
+pub fn fixture() -> Vec<Built> {
+    let (_, alfa) = super::signers("alfa").into_iter().next().unwrap();
+    let (_, beta) = super::signers("beta").into_iter().next().unwrap();
+    all(Backend::default(), alfa.as_ref(), beta.as_ref(), false)
+}
+
+/// One message of [`fixture`], by name.
+pub fn fixture_message(name: &str) -> Vec<u8> {
+    fixture()
+        .into_iter()
+        .find(|b| b.name == name)
+        .unwrap_or_else(|| panic!("no fixture {name}"))
+        .bytes
+}
+
 /// A built message of the fixture set.
 pub struct Built {
     pub name: &'static str,
