@@ -259,20 +259,7 @@ fn real_provider_certificates_chain_to_their_agid_ca() {
 
 /// Base64 at 76 columns, folded as LDIF folds (a continuation line begins with one space).
 fn ldif_base64(name: &str, der: &[u8]) -> String {
-    const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut s = String::new();
-    for chunk in der.chunks(3) {
-        let n = chunk
-            .iter()
-            .enumerate()
-            .fold(0u32, |acc, (i, &b)| acc | u32::from(b) << (16 - 8 * i));
-        for i in 0..=chunk.len() {
-            s.push(B64[(n >> (18 - 6 * i) & 63) as usize] as char);
-        }
-        for _ in chunk.len()..3 {
-            s.push('=');
-        }
-    }
+    let s = common::base64(der);
     let line = format!("{name}:: {s}");
     let mut out = String::new();
     for (i, piece) in line.as_bytes().chunks(76).enumerate() {

@@ -493,21 +493,8 @@ fn the_text_report_names_every_fact() {
 #[test]
 fn an_index_file_trusts_its_providers() {
     use sha1::{Digest, Sha1};
-    const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let der = common::pki("alfa.der");
-    let mut b64 = String::new();
-    for chunk in der.chunks(3) {
-        let n = chunk
-            .iter()
-            .enumerate()
-            .fold(0u32, |acc, (i, &b)| acc | u32::from(b) << (16 - 8 * i));
-        for i in 0..=chunk.len() {
-            b64.push(B64[(n >> (18 - 6 * i) & 63) as usize] as char);
-        }
-        for _ in chunk.len()..3 {
-            b64.push('=');
-        }
-    }
+    let b64 = common::base64(&der);
     let hash: String = Sha1::digest(&der)
         .iter()
         .map(|b| format!("{b:02x}"))

@@ -145,19 +145,7 @@ pub fn b64_decode(text: &str) -> Vec<u8> {
 }
 
 pub fn b64_encode(bytes: &[u8]) -> String {
-    let mut s = String::new();
-    for chunk in bytes.chunks(3) {
-        let n = chunk
-            .iter()
-            .enumerate()
-            .fold(0u32, |acc, (i, &b)| acc | u32::from(b) << (16 - 8 * i));
-        for i in 0..=chunk.len() {
-            s.push(B64[(n >> (18 - 6 * i) & 63) as usize] as char);
-        }
-        for _ in chunk.len()..3 {
-            s.push('=');
-        }
-    }
+    let s = super::base64(bytes);
     s.as_bytes()
         .chunks(76)
         .map(|l| std::str::from_utf8(l).unwrap())

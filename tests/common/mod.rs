@@ -73,6 +73,26 @@ pub fn openssl(args: &[&str]) -> std::process::Output {
         .unwrap_or_else(|e| panic!("cannot run openssl ({e}); the interop tests need it on PATH"))
 }
 
+/// Standard base64 (RFC 4648), padded, on one line: what the tests write into the messages
+/// and indexes they forge.
+pub fn base64(bytes: &[u8]) -> String {
+    const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut s = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |acc, (i, &b)| acc | u32::from(b) << (16 - 8 * i));
+        for i in 0..=chunk.len() {
+            s.push(B64[(n >> (18 - 6 * i) & 63) as usize] as char);
+        }
+        for _ in chunk.len()..3 {
+            s.push('=');
+        }
+    }
+    s
+}
+
 /// A scratch file under Cargo's per-test temporary directory.
 pub fn scratch(name: &str) -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("pecmail-tests");
