@@ -294,6 +294,15 @@ impl Crl {
         })
     }
 
+    /// The SHA-256 of the whole CRL, as given: what the store remembers it verified.
+    pub(crate) fn sha256(&self) -> Vec<u8> {
+        crate::crypto::digest(
+            crate::crypto::Backend::RustCrypto,
+            crate::crypto::DigestAlgorithm::Sha256,
+            &self.der,
+        )
+    }
+
     /// The issuer Name, raw DER (RFC 5280 section 5.1.2.3).
     pub(crate) fn issuer_raw(&self) -> &[u8] {
         self.der.get(self.issuer.clone()).unwrap_or(&[])

@@ -698,13 +698,34 @@ impl TrustStore {
         issuer: &Cert,
         options: &TrustOptions,
     ) -> Result<(), Error> {
+        self.remembered(
+            &child.digest(DigestAlgorithm::Sha256),
+            issuer,
+            options,
+            || {
+                child
+                    .verify_signed_by(issuer, options.backend, options.min_rsa_bits)
+                    .map(|_| ())
+            },
+        )
+    }
+
+    /// `check` of something `issuer` signed (a certificate, a CRL), whose SHA-256 is
+    /// `signed`, remembered when it succeeds: a signature verifies or not once and for all.
+    /// The options that decide the outcome are part of the key.
+    pub(crate) fn remembered(
+        &self,
+        signed: &[u8],
+        issuer: &Cert,
+        options: &TrustOptions,
+        check: impl FnOnce() -> Result<(), Error>,
+    ) -> Result<(), Error> {
         let key = {
-            let mut both = Vec::with_capacity(64);
-            both.extend_from_slice(&child.digest(DigestAlgorithm::Sha256));
-            both.extend_from_slice(&issuer.digest(DigestAlgorithm::Sha256));
-            // The options that decide the outcome are part of what was verified.
-            both.extend_from_slice(&options.min_rsa_bits.to_le_bytes());
-            let digest = crate::crypto::digest(Backend::RustCrypto, DigestAlgorithm::Sha256, &both);
+            let mut all = Vec::with_capacity(72);
+            all.extend_from_slice(signed);
+            all.extend_from_slice(&issuer.digest(DigestAlgorithm::Sha256));
+            all.extend_from_slice(&options.min_rsa_bits.to_le_bytes());
+            let digest = crate::crypto::digest(Backend::RustCrypto, DigestAlgorithm::Sha256, &all);
             let mut k = [0u8; 32];
             k.copy_from_slice(digest.get(..32).unwrap_or(&[0; 32]));
             k
@@ -712,7 +733,7 @@ impl TrustStore {
         if self.verified.read().is_ok_and(|m| m.contains_key(&key)) {
             return Ok(());
         }
-        child.verify_signed_by(issuer, options.backend, options.min_rsa_bits)?;
+        check()?;
         if let Ok(mut m) = self.verified.write()
             && m.len() < MAX_CACHED_SIGNATURES
         {

@@ -158,7 +158,10 @@ pub(crate) fn check(
                 issuer.subject_string(),
                 PecTime::utc_saturating(crl.this_update())
             );
-            if let Err(e) = crl.verify_issued_by(issuer, options.backend, options.min_rsa_bits) {
+            let verified = store.remembered(&crl.sha256(), issuer, options, || {
+                crl.verify_issued_by(issuer, options.backend, options.min_rsa_bits)
+            });
+            if let Err(e) = verified {
                 report.ignored.push(format!("{name}: {}", e.message()));
                 continue;
             }
