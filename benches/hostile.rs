@@ -143,8 +143,29 @@ fn parse_ldif(ldif: &[u8]) {
     let _ = std::hint::black_box(ProviderIndex::parse(ldif, &o));
 }
 
+/// A PEM CRL whose base64 is one long line ending in padding: what once took quadratic time
+/// (the fast decoding was retried after every quantum).
+fn pem_padded(n: usize) -> Vec<u8> {
+    let mut v = b"-----BEGIN X509 CRL-----\n".to_vec();
+    v.extend(std::iter::repeat_n(b'A', n / 4 * 4 + 2));
+    v.extend_from_slice(b"==\n-----END X509 CRL-----\n");
+    v
+}
+
+fn add_crl(pem: &[u8]) {
+    let mut store = pecmail::trust::TrustStore::new();
+    let _ = std::hint::black_box(store.add_crl(pem));
+}
+
 fn main() {
     let workloads = [
+        Workload {
+            name: "PEM CRL: one long base64 line ending in padding",
+            unit: "bytes",
+            base: 64 << 10,
+            input: pem_padded,
+            run: add_crl,
+        },
         Workload {
             name: "read: one long header line (refused over 64 KiB)",
             unit: "bytes",

@@ -706,3 +706,114 @@ fn alfa_certifying_a_delivery_to_a_beta_mailbox_is_an_error_in_every_store() {
         assert!(m.is_valid(), "{:?}", m.diagnostics);
     }
 }
+
+/// The SignerInfo's signatureAlgorithm is outside what is signed: a forger who changes the
+/// content and names MD5 there must read `invalid` (not verified), never `refused` (which
+/// says "verifies, refused by policy"). Found by review.
+#[test]
+fn an_unverifiable_algorithm_named_by_a_forger_is_invalid_not_refused() {
+    let fixture = message("acceptance");
+    let text = String::from_utf8(fixture.clone()).unwrap();
+    // The content changed after signing: one letter of the readable text.
+    let tampered = text.replacen("Ricevuta di accettazione", "Ricevuta di accettaziona", 1);
+    assert_ne!(tampered, text);
+    // The base64 of smime.p7s, between its part's blank line and the closing delimiter.
+    let part = tampered.find("filename=\"smime.p7s\"").unwrap();
+    let start = part + tampered[part..].find("\r\n\r\n").unwrap() + 4;
+    let end = start + tampered[start..].find("\r\n\r\n").unwrap();
+    let mut der = b64_decode(&tampered[start..end]);
+    // The last rsaEncryption (or sha256WithRSAEncryption) OID is the SignerInfo's.
+    let oid = [0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01];
+    let at = der.windows(oid.len()).rposition(|w| w == oid).unwrap() + oid.len();
+    der[at] = 0x04; // md5WithRSAEncryption
+    let forged = format!(
+        "{}{}{}",
+        &tampered[..start],
+        b64_encode(&der),
+        &tampered[end..]
+    );
+    let m = read(
+        forged.as_bytes(),
+        &messages::store(),
+        now(),
+        &ReadOptions::strict(),
+    )
+    .unwrap();
+    assert_eq!(m.signature, SignatureStatus::Invalid, "{:?}", m.diagnostics);
+    let why = m.signature_error.as_ref().unwrap().to_string();
+    assert!(
+        why.contains("md5"),
+        "the algorithm refused it, not the digest: {why}"
+    );
+    assert!(codes(&m).contains(&PecSignatureInvalid));
+    assert!(!m.is_valid());
+}
+
+/// The CMS certificate set is not signed: whoever relays a message can add certificates. A
+/// broken copy of ca1 put before the real one must not hide the good chain (the search
+/// backtracks). Found by review.
+#[test]
+fn a_broken_intermediate_added_to_the_message_does_not_hide_the_good_chain() {
+    let mut broken = pki("ca1.der");
+    let last = broken.len() - 1;
+    // Its signature no longer verifies, and with a smaller last byte it sorts before the real
+    // one in the DER SET OF certificates: the first candidate the search meets.
+    assert_ne!(broken[last], 0);
+    broken[last] -= 1;
+    let fixture = message("acceptance");
+    let split = pecmail::mime::SignedMessage::parse(&fixture, &Default::default()).unwrap();
+    let (head, _) = split_head(&fixture);
+    let head: String = fields(&head)
+        .into_iter()
+        .filter(|f| !is_field(f, "Content-Type") && !is_field(f, "MIME-Version"))
+        .collect();
+    let identity = SigningIdentity::new(&pki("alfa.der"), &[broken, pki("ca1.der")]).unwrap();
+    let (_, key) = signers("alfa").into_iter().next().unwrap();
+    let relayed = pecmail::smime::prepare(
+        head.as_bytes(),
+        split.signed_content(),
+        b"relayed",
+        &identity,
+        messages::at(0),
+        &Default::default(),
+    )
+    .unwrap()
+    .sign_with(key.as_ref())
+    .unwrap()
+    .into_vec();
+    for (name, store) in [
+        ("index and anchor", messages::store()),
+        ("anchor", anchor_store()),
+    ] {
+        let m = read(&relayed, &store, now(), &ReadOptions::strict()).unwrap();
+        assert_eq!(verdict(&m), TrustVerdict::Trusted, "{name}: {:?}", m.trust);
+        assert!(m.is_valid(), "{name}: {:?}", m.diagnostics);
+    }
+}
+
+/// A daticert address that is not one mailbox (`…@pec.beta.test.`, a trailing dot) belongs
+/// to no provider: Alfa signing about it is `pec-provider-domain`, an error, in the anchor
+/// store too (it was only the unknown-domain warning). Found by review.
+#[test]
+fn a_mailbox_with_a_trailing_dot_is_nobodys() {
+    let genuine = message("delivery-summary");
+    let forged = resign(&genuine, "alfa", |e| {
+        edit_daticert(e, |x| {
+            x.replace(
+                "<consegna>anna.bianchi@pec.beta.test</consegna>",
+                "<consegna>anna.bianchi@pec.beta.test.</consegna>",
+            )
+            .replace(
+                "<consegna>luca.verdi@pec.beta.test</consegna>",
+                "<consegna>luca.verdi@pec.beta.test.</consegna>",
+            )
+        })
+    });
+    let m = read(&forged, &anchor_store(), now(), &ReadOptions::strict()).unwrap();
+    assert!(
+        codes(&m).contains(&PecProviderDomain),
+        "{:?}",
+        m.diagnostics
+    );
+    assert!(!m.is_valid());
+}

@@ -110,10 +110,13 @@ pub(crate) fn decode(text: &[u8]) -> Result<Vec<u8>, DecodeError> {
     let mut count = 0u32;
     let mut padding = 0u32;
     let mut i = 0;
+    // Where the line read one character at a time ends: a line is tried at once only once,
+    // so that decoding stays linear whatever the line holds.
+    let mut slow_until = 0;
     while let Some(&c) = text.get(i) {
         // A whole line of alphabet characters on a quantum boundary, the common case: at
         // once, four characters at a time; anything else goes one character at a time.
-        if count == 0 && padding == 0 {
+        if count == 0 && padding == 0 && i >= slow_until {
             let rest = text.get(i..).unwrap_or(&[]);
             let end = memchr::memchr(b'\n', rest).unwrap_or(rest.len());
             let line = rest.get(..end).unwrap_or(&[]);
@@ -122,6 +125,7 @@ pub(crate) fn decode(text: &[u8]) -> Result<Vec<u8>, DecodeError> {
                 i += body.len();
                 continue;
             }
+            slow_until = i + end;
         }
         match c {
             b'\r' | b'\n' | b' ' | b'\t' => {}

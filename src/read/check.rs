@@ -411,6 +411,12 @@ fn mailbox_owners(m: &PecMessage<'_>, store: &TrustStore) -> Vec<Diagnostic> {
     };
     let (mut foreign, mut unknown) = (Vec::new(), Vec::new());
     for a in addresses {
+        // What is not one mailbox belongs to no provider's domains (`x@pec.beta.test.`, with
+        // its trailing dot, would otherwise be nobody's known domain).
+        if !address::is_address(a) {
+            foreign.push(a.as_str());
+            continue;
+        }
         match owner(a) {
             DomainOwner::Signer => {}
             DomainOwner::Other => foreign.push(a.as_str()),

@@ -107,11 +107,13 @@ impl ReadOptions {
 pub enum SignatureStatus {
     /// It verifies.
     Valid,
-    /// It does not verify: the content was changed after signing, or it is forged.
+    /// It does not verify: the content was changed after signing, it is forged, or it
+    /// names an algorithm that cannot be verified (MD5, an unknown one: the name is outside
+    /// what is signed, so anyone can write it).
     Invalid,
-    /// Refused by policy: it verifies, but with a key below the minimum size or an
-    /// algorithm the options refuse (SHA-1 when refused); or its algorithm is one that is
-    /// never accepted (MD5, unknown), so it was not verified. Never a sign of tampering.
+    /// Refused by policy: it verifies, but with a key below the minimum size or with SHA-1
+    /// when the options refuse it. Never a sign of tampering: the signature was checked
+    /// first.
     Refused,
     /// The message is not signed.
     Absent,
@@ -516,12 +518,17 @@ fn verify_signature(
         Err(e) => {
             // Tampered or forged, against refused by policy (a key or an algorithm the
             // options do not accept): an archive must tell them apart.
+            // An algorithm that cannot be verified (MD5, unknown) is not verified: the
+            // SignerInfo's signatureAlgorithm is outside the signature, so a forger can write
+            // one there; only what verified and was then refused is `Refused`.
             match e.kind() {
-                ErrorKind::DigestMismatch | ErrorKind::SignatureInvalid => {
+                ErrorKind::DigestMismatch
+                | ErrorKind::SignatureInvalid
+                | ErrorKind::UnsupportedAlgorithm => {
                     m.signature = SignatureStatus::Invalid;
                     m.add(DiagnosticCode::PecSignatureInvalid, e.to_string());
                 }
-                ErrorKind::PolicyRefused | ErrorKind::UnsupportedAlgorithm => {
+                ErrorKind::PolicyRefused => {
                     m.signature = SignatureStatus::Refused;
                     m.add(DiagnosticCode::PecSignatureRefused, e.to_string());
                 }

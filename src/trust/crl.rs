@@ -153,6 +153,8 @@ pub(crate) struct Crl {
     next_update: Option<i64>,
     authority_key_id: Option<Vec<u8>>,
     crl_number: Option<Vec<u8>>,
+    /// The SHA-256 of `der`, computed once.
+    sha256_memo: std::sync::OnceLock<Vec<u8>>,
     entries: Vec<CrlEntry>,
     /// Serial (INTEGER content) to the index of its entry in `entries`.
     by_serial: HashMap<Vec<u8>, usize>,
@@ -291,16 +293,26 @@ impl Crl {
             crl_number,
             entries,
             by_serial,
+            sha256_memo: std::sync::OnceLock::new(),
         })
     }
 
     /// The SHA-256 of the whole CRL, as given: what the store remembers it verified.
     pub(crate) fn sha256(&self) -> Vec<u8> {
-        crate::crypto::digest(
-            crate::crypto::Backend::RustCrypto,
-            crate::crypto::DigestAlgorithm::Sha256,
-            &self.der,
-        )
+        self.sha256_memo
+            .get_or_init(|| {
+                crate::crypto::digest(
+                    crate::crypto::Backend::RustCrypto,
+                    crate::crypto::DigestAlgorithm::Sha256,
+                    &self.der,
+                )
+            })
+            .clone()
+    }
+
+    /// The authorityKeyIdentifier's keyIdentifier, when the CRL has one.
+    pub(crate) fn authority_key_id(&self) -> Option<&[u8]> {
+        self.authority_key_id.as_deref()
     }
 
     /// The issuer Name, raw DER (RFC 5280 section 5.1.2.3).

@@ -72,8 +72,10 @@ const MAX_CHAIN: usize = 8;
 /// The most certificate signatures the store remembers as verified (see [`TrustStore`]).
 const MAX_CACHED_SIGNATURES: usize = 4096;
 
-/// The most parsed certificates the store keeps (see [`TrustStore`]).
+/// The most parsed certificates the store keeps, and their most DER bytes (see
+/// [`TrustStore`]).
 const MAX_CACHED_CERTIFICATES: usize = 1024;
+const MAX_CACHED_BYTES: usize = 4 << 20;
 
 /// When a signer is judged (design principle 8: the caller's time, never the message's).
 #[non_exhaustive]
@@ -308,8 +310,8 @@ pub enum DomainOwner {
 
 /// Providers, trust anchors and revocation information, given by the caller.
 ///
-/// The store also remembers, for its lifetime, the certificates it parsed (at most 1,024) and
-/// which certificate signatures it verified (by the SHA-256 of the certificate and of its
+/// The store also remembers, for its lifetime, the certificates of the chains it trusted,
+/// parsed (at most 1,024 and 4 MiB of DER), and which signatures it verified (by the SHA-256 of the certificate and of its
 /// issuer, at most 4,096), so that a receipt whose chain was seen before costs one RSA
 /// verification, its own; validity, revocation and every other check are made again at each
 /// assessment. The memory is behind locks the store holds (no global state); a store shared
@@ -317,6 +319,9 @@ pub enum DomainOwner {
 #[derive(Default)]
 pub struct TrustStore {
     providers: Vec<Provider>,
+    /// The domains of each provider's certificates' service mailboxes (`rfc822Name`), in
+    /// the order of `providers`: what [`TrustStore::owner_of`] asks of every message.
+    provider_domains: Vec<Vec<String>>,
     /// SHA-1 of each provider certificate, with (provider index, certificate index).
     index: Vec<([u8; 20], usize, usize)>,
     anchors: Vec<Arc<Cert>>,
@@ -324,13 +329,22 @@ pub struct TrustStore {
     crls: Vec<crl::Crl>,
     ocsp: Vec<ocsp::OcspResponse>,
     verified: RwLock<HashMap<[u8; 32], ()>>,
-    parsed: RwLock<HashMap<Vec<u8>, Arc<Cert>>>,
+    parsed: RwLock<Kept>,
+}
+
+/// The certificates a store keeps parsed: those of chains it trusted, within a count and a
+/// size (a message can carry any certificate; only what chains to an anchor is kept).
+#[derive(Default)]
+struct Kept {
+    certificates: HashMap<Vec<u8>, Arc<Cert>>,
+    bytes: usize,
 }
 
 impl Clone for TrustStore {
     fn clone(&self) -> Self {
         TrustStore {
             providers: self.providers.clone(),
+            provider_domains: self.provider_domains.clone(),
             index: self.index.clone(),
             anchors: self.anchors.clone(),
             intermediates: self.intermediates.clone(),
@@ -364,6 +378,7 @@ impl TrustStore {
     /// as DER. Fails with [`ErrorKind::InvalidInput`] when a certificate does not decode.
     pub fn add_provider(&mut self, mut provider: Provider) -> Result<(), Error> {
         let p = self.providers.len();
+        let mut domains = Vec::new();
         for (c, der) in provider.certificates.iter_mut().enumerate() {
             let named = |e: Error| {
                 Error::new(
@@ -379,11 +394,18 @@ impl TrustStore {
                 *der = decoded;
             }
             let cert = Cert::from_der(der).map_err(named)?;
+            domains.extend(
+                cert.email_addresses()
+                    .unwrap_or_default()
+                    .iter()
+                    .filter_map(|a| a.rsplit_once('@').map(|(_, d)| d.to_owned())),
+            );
             let mut sha1 = [0u8; 20];
             sha1.copy_from_slice(cert.sha1().get(..20).unwrap_or(&[0; 20]));
             self.index.push((sha1, p, c));
         }
         self.providers.push(provider);
+        self.provider_domains.push(domains);
         Ok(())
     }
 
@@ -576,7 +598,7 @@ impl TrustStore {
                 .filter_map(|c| self.cert(c).ok())
                 .collect();
             let verified = |child: &Cert, issuer: &Cert| self.verify_cached(child, issuer, options);
-            Some(path::build_chain(
+            Some(path::build_chains(
                 &self.anchors,
                 &self.intermediates,
                 &leaf,
@@ -591,24 +613,29 @@ impl TrustStore {
             }
             let indexed = format!("in the provider index under {:?}", provider.name);
             return match chain {
-                None => finish(
-                    out,
-                    TrustVerdict::Trusted,
-                    Some(provider),
-                    TrustPath::Index,
-                    indexed,
-                ),
+                None => {
+                    self.keep(std::slice::from_ref(&leaf));
+                    finish(
+                        out,
+                        TrustVerdict::Trusted,
+                        Some(provider),
+                        TrustPath::Index,
+                        indexed,
+                    )
+                }
                 Some(Err((verdict, detail))) => {
                     finish(out, verdict, Some(provider), TrustPath::Index, detail)
                 }
-                Some(Ok(chain)) => {
+                Some(Ok(chains)) => {
+                    let detail = |chain: &[Arc<Cert>]| {
+                        format!(
+                            "{indexed}, chained to {}",
+                            chain.last().map(|c| c.subject_string()).unwrap_or_default()
+                        )
+                    };
+                    let (verdict, detail, chain) =
+                        self.best_chain(&mut out, chains, now, options, &detail);
                     let names = path::subjects(&chain);
-                    let detail = format!(
-                        "{indexed}, chained to {}",
-                        chain.last().map(|c| c.subject_string()).unwrap_or_default()
-                    );
-                    let (verdict, detail) =
-                        self.check_chain(&mut out, &chain, now, options, detail);
                     finish(
                         out,
                         verdict,
@@ -620,7 +647,7 @@ impl TrustStore {
             };
         }
 
-        let chain = match chain {
+        let chains = match chain {
             None => {
                 return finish(
                     out,
@@ -633,10 +660,13 @@ impl TrustStore {
             Some(Err((verdict, detail))) => {
                 return finish(out, verdict, None, TrustPath::None, detail);
             }
-            Some(Ok(chain)) => chain,
+            Some(Ok(chains)) => chains,
         };
-        let names = path::subjects(&chain);
         if let Err(detail) = path::provider_profile(&leaf, options) {
+            let names = chains
+                .first()
+                .map(|c| path::subjects(c))
+                .unwrap_or_default();
             return finish(
                 out,
                 TrustVerdict::NotAProvider,
@@ -650,15 +680,61 @@ impl TrustStore {
             .iter()
             .filter_map(|e| e.rsplit_once('@').map(|(_, d)| d))
             .find_map(|d| self.provider_for_domain(d));
-        let detail = format!(
-            "chained to {}{}",
-            chain.last().map(|c| c.subject_string()).unwrap_or_default(),
-            provider
-                .map(|p| format!("; {:?} manages the address domain", p.name))
-                .unwrap_or_default()
-        );
-        let (verdict, detail) = self.check_chain(&mut out, &chain, now, options, detail);
-        finish(out, verdict, provider, TrustPath::Chain(names), detail)
+        let detail = |chain: &[Arc<Cert>]| {
+            format!(
+                "chained to {}{}",
+                chain.last().map(|c| c.subject_string()).unwrap_or_default(),
+                provider
+                    .map(|p| format!("; {:?} manages the address domain", p.name))
+                    .unwrap_or_default()
+            )
+        };
+        let (verdict, detail, chain) = self.best_chain(&mut out, chains, now, options, &detail);
+        finish(
+            out,
+            verdict,
+            provider,
+            TrustPath::Chain(path::subjects(&chain)),
+            detail,
+        )
+    }
+
+    /// The first of `chains` that passes every check, else the first one's verdict; what
+    /// the report keeps is that chain's. The certificates of a trusted chain are kept by the
+    /// store (only those: what a message merely carries is not).
+    fn best_chain(
+        &self,
+        out: &mut TrustReport,
+        chains: Vec<Vec<Arc<Cert>>>,
+        now: i64,
+        options: &TrustOptions,
+        detail: &dyn Fn(&[Arc<Cert>]) -> String,
+    ) -> (TrustVerdict, String, Vec<Arc<Cert>>) {
+        let mut first: Option<(TrustReport, TrustVerdict, String, Vec<Arc<Cert>>)> = None;
+        for chain in chains {
+            let mut scratch = out.clone();
+            let (verdict, why) =
+                self.check_chain(&mut scratch, &chain, now, options, detail(&chain));
+            if verdict == TrustVerdict::Trusted {
+                self.keep(&chain);
+                *out = scratch;
+                return (verdict, why, chain);
+            }
+            if first.is_none() {
+                first = Some((scratch, verdict, why, chain));
+            }
+        }
+        match first {
+            Some((report, verdict, why, chain)) => {
+                *out = report;
+                (verdict, why, chain)
+            }
+            None => (
+                TrustVerdict::UnknownIssuer,
+                "no chain".to_owned(),
+                Vec::new(),
+            ),
+        }
     }
 
     /// The checks of a built chain, its revocation status, and what the report keeps of it;
@@ -725,6 +801,7 @@ impl TrustStore {
             all.extend_from_slice(signed);
             all.extend_from_slice(&issuer.digest(DigestAlgorithm::Sha256));
             all.extend_from_slice(&options.min_rsa_bits.to_le_bytes());
+            all.push(options.backend as u8);
             let digest = crate::crypto::digest(Backend::RustCrypto, DigestAlgorithm::Sha256, &all);
             let mut k = [0u8; 32];
             k.copy_from_slice(digest.get(..32).unwrap_or(&[0; 32]));
@@ -754,7 +831,13 @@ impl TrustStore {
     ///    [`DomainOwner::Other`];
     /// 4. anything else is [`DomainOwner::Unknown`]: load the provider index to know.
     pub fn owner_of(&self, report: &TrustReport, domain: &str) -> DomainOwner {
-        let same = |d: &str| d.eq_ignore_ascii_case(domain);
+        // The same DNS name with or without its final dot.
+        let domain = domain.strip_suffix('.').unwrap_or(domain);
+        let same = |d: &str| {
+            d.strip_suffix('.')
+                .unwrap_or(d)
+                .eq_ignore_ascii_case(domain)
+        };
         if let Some(p) = &report.provider
             && !p.domains.is_empty()
         {
@@ -778,18 +861,9 @@ impl TrustStore {
         let another = self
             .providers
             .iter()
-            .filter(|p| Some(p.name.as_str()) != signer)
-            .any(|p| {
-                p.manages(domain)
-                    || p.certificates.iter().any(|c| {
-                        Cert::from_der(c)
-                            .and_then(|c| c.email_addresses())
-                            .unwrap_or_default()
-                            .iter()
-                            .filter_map(|a| domain_of(a))
-                            .any(|d| same(&d))
-                    })
-            });
+            .zip(&self.provider_domains)
+            .filter(|(p, _)| Some(p.name.as_str()) != signer)
+            .any(|(p, cert_domains)| p.manages(domain) || cert_domains.iter().any(|d| same(d)));
         let certified = report
             .ca_mail_domains
             .iter()
@@ -812,19 +886,39 @@ pub(crate) fn provider_certificate(der: &[u8]) -> Result<(), String> {
 }
 
 impl CertSource for TrustStore {
-    /// A certificate the store parsed before, or parsed now and kept (the provider
-    /// certificates every message carries are decoded once per store).
+    /// A certificate the store kept from a chain it trusted, else parsed now (and kept only
+    /// if it turns out to be on such a chain: [`TrustStore::keep`]).
     fn cert(&self, der: &[u8]) -> Result<Arc<Cert>, Error> {
-        if let Some(c) = self.parsed.read().ok().and_then(|m| m.get(der).cloned()) {
+        if let Some(c) = self
+            .parsed
+            .read()
+            .ok()
+            .and_then(|k| k.certificates.get(der).cloned())
+        {
             return Ok(c);
         }
-        let cert = Arc::new(Cert::from_der(der)?);
-        if let Ok(mut m) = self.parsed.write()
-            && m.len() < MAX_CACHED_CERTIFICATES
-        {
-            m.insert(der.to_vec(), cert.clone());
+        Cert::from_der(der).map(Arc::new)
+    }
+}
+
+impl TrustStore {
+    /// Keeps the certificates of a chain it trusted, parsed, within the bounds.
+    fn keep(&self, chain: &[Arc<Cert>]) {
+        let Ok(mut kept) = self.parsed.write() else {
+            return;
+        };
+        for cert in chain {
+            if kept.certificates.contains_key(&cert.der) {
+                continue;
+            }
+            if kept.certificates.len() >= MAX_CACHED_CERTIFICATES
+                || kept.bytes + cert.der.len() > MAX_CACHED_BYTES
+            {
+                return;
+            }
+            kept.bytes += cert.der.len();
+            kept.certificates.insert(cert.der.clone(), cert.clone());
         }
-        Ok(cert)
     }
 }
 

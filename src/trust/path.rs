@@ -19,66 +19,126 @@ use std::sync::Arc;
 
 use crate::x509::{Cert, CertificateInfo};
 
-/// Builds a chain from `leaf` to an anchor through `others` and the store's
-/// intermediates, verifying each signature on the way. Returns leaf first, anchor last.
+/// The most chains [`build_chains`] returns, and the most signatures it checks looking for
+/// them: an attacker can add certificates to a message (the CMS set is not signed), so the
+/// search backtracks, within bounds.
+const MAX_PATHS: usize = 8;
+const MAX_SIGNATURE_CHECKS: usize = 64;
+
+/// Builds the chains from `leaf` to an anchor, each signature verified, leaf first and anchor
+/// last, in order of preference: anchors first at each step, then the store's intermediates,
+/// then the certificates of the message (`others`). The search backtracks: a certificate
+/// someone added to the message (a broken or a superseded copy of an intermediate) cannot
+/// hide a good path; the caller keeps the first chain that passes every check.
 /// `verified(child, issuer)` checks that `issuer`'s key signed `child` (the store remembers
 /// what it verified before).
-pub(crate) fn build_chain(
+pub(crate) fn build_chains(
     anchors: &[Arc<Cert>],
     intermediates: &[Arc<Cert>],
     leaf: &Arc<Cert>,
     others: &[Arc<Cert>],
     verified: &dyn Fn(&Cert, &Cert) -> Result<(), Error>,
-) -> Result<Vec<Arc<Cert>>, (TrustVerdict, String)> {
+) -> Result<Vec<Vec<Arc<Cert>>>, (TrustVerdict, String)> {
     // A pinned certificate is its own chain.
     if anchors.iter().any(|a| a.der == leaf.der) {
-        return Ok(vec![leaf.clone()]);
+        return Ok(vec![vec![leaf.clone()]]);
     }
+    let mut search = Search {
+        anchors,
+        middle: intermediates.iter().chain(others).cloned().collect(),
+        verified,
+        found: Vec::new(),
+        checks: 0,
+        last_error: None,
+        deepest: 1,
+    };
     let mut path = vec![leaf.clone()];
-    // The last signature failure of a candidate whose names matched, to explain why.
-    let mut last_error: Option<Error> = None;
-    while path.len() < MAX_CHAIN {
-        let Some(current) = path.last() else { break };
-        let mut pick = |set: &[Arc<Cert>]| -> Option<Arc<Cert>> {
-            for candidate in set {
-                if path.iter().any(|p| p.der == candidate.der)
-                    || !could_have_issued(candidate, current)
-                {
-                    continue;
-                }
-                match verified(current, candidate) {
-                    Ok(()) => return Some(candidate.clone()),
-                    Err(e) => last_error = Some(e),
-                }
-            }
-            None
-        };
-        if let Some(anchor) = pick(anchors) {
-            path.push(anchor);
-            return Ok(path);
-        }
-        match pick(others).or_else(|| pick(intermediates)) {
-            Some(c) => path.push(c),
-            None => break,
-        }
+    search.extend(&mut path);
+    if !search.found.is_empty() {
+        return Ok(search.found);
     }
-    Err(match last_error {
+    Err(match search.last_error {
         Some(e) if e.kind() == ErrorKind::UnsupportedAlgorithm => (
             TrustVerdict::InvalidChain,
             format!("the chain uses what is not accepted: {}", e.message()),
         ),
-        _ if path.len() >= MAX_CHAIN => (
+        _ if search.deepest >= MAX_CHAIN => (
             TrustVerdict::InvalidChain,
             format!("no anchor within {MAX_CHAIN} certificates"),
         ),
         _ => (
             TrustVerdict::UnknownIssuer,
-            format!(
-                "no chain from {} to a trust anchor",
-                path.last().map(|c| c.subject_string()).unwrap_or_default()
-            ),
+            format!("no chain from {} to a trust anchor", leaf.subject_string()),
         ),
     })
+}
+
+/// The depth-first search of [`build_chains`].
+struct Search<'a> {
+    anchors: &'a [Arc<Cert>],
+    /// The store's intermediates, then the message's certificates.
+    middle: Vec<Arc<Cert>>,
+    verified: &'a dyn Fn(&Cert, &Cert) -> Result<(), Error>,
+    found: Vec<Vec<Arc<Cert>>>,
+    checks: usize,
+    /// The last signature failure of a candidate whose names matched, to explain why.
+    last_error: Option<Error>,
+    deepest: usize,
+}
+
+impl Search<'_> {
+    /// Whether `candidate` signed `current`, counting the check against the budget.
+    fn signed(&mut self, current: &Cert, candidate: &Cert, path: &[Arc<Cert>]) -> bool {
+        if self.checks >= MAX_SIGNATURE_CHECKS
+            || path.iter().any(|p| p.der == candidate.der)
+            || !could_have_issued(candidate, current)
+        {
+            return false;
+        }
+        self.checks += 1;
+        match (self.verified)(current, candidate) {
+            Ok(()) => true,
+            Err(e) => {
+                self.last_error = Some(e);
+                false
+            }
+        }
+    }
+
+    fn extend(&mut self, path: &mut Vec<Arc<Cert>>) {
+        self.deepest = self.deepest.max(path.len());
+        let Some(current) = path.last().cloned() else {
+            return;
+        };
+        for anchor in self.anchors {
+            if self.found.len() >= MAX_PATHS {
+                return;
+            }
+            if self.signed(&current, anchor, path) {
+                let mut done = path.clone();
+                done.push(anchor.clone());
+                self.found.push(done);
+            }
+        }
+        if path.len() + 1 >= MAX_CHAIN {
+            self.deepest = MAX_CHAIN;
+            return;
+        }
+        let middle = self.middle.clone();
+        for candidate in &middle {
+            if self.found.len() >= MAX_PATHS || self.checks >= MAX_SIGNATURE_CHECKS {
+                return;
+            }
+            if self.anchors.iter().any(|a| a.der == candidate.der) {
+                continue; // tried as an anchor
+            }
+            if self.signed(&current, candidate, path) {
+                path.push(candidate.clone());
+                self.extend(path);
+                path.pop();
+            }
+        }
+    }
 }
 
 /// Whether `issuer`'s subject is `cert`'s issuer and, when both say, the key identifiers

@@ -35,8 +35,11 @@ pub enum RevocationPolicy {
     /// nothing was checked. The default.
     #[default]
     UseGiven,
-    /// Every certificate of the path but the anchor needs a current status (a CRL or an OCSP
-    /// response): else the verdict is [`super::TrustVerdict::RevocationUnknown`].
+    /// Every certificate of a chain to an anchor but the anchor needs a current status (a CRL
+    /// or an OCSP response): else the verdict is [`super::TrustVerdict::RevocationUnknown`].
+    /// A signer trusted through the provider index alone (no anchor configured) has no chain
+    /// to ask about: there the index is the revocation mechanism, and a provider removed
+    /// from it is not trusted.
     Require,
 }
 
@@ -149,27 +152,42 @@ pub(crate) fn check(
     let mut all_status = true;
     for (cert, issuer) in path.iter().zip(path.iter().skip(1)) {
         let mut found = Vec::new();
+        // The CRLs of this certificate's issuer whose signature verifies; one with another
+        // issuer name but this issuer's key identifier is not taken, and said (names compared
+        // byte for byte: another encoding of the same name is not read as it).
+        let mut crls = Vec::new();
         for crl in &store.crls {
-            if crl.issuer_raw() != cert.issuer_raw() {
-                continue;
-            }
             let name = format!(
                 "the CRL of {} (thisUpdate {})",
                 issuer.subject_string(),
                 PecTime::utc_saturating(crl.this_update())
             );
+            if crl.issuer_raw() != cert.issuer_raw() {
+                let same_key = crl.authority_key_id().is_some()
+                    && crl.authority_key_id() == issuer.subject_key_id().ok().flatten().as_deref();
+                if same_key {
+                    report.ignored.push(format!(
+                        "{name}: its issuer name is not written as the certificate's issuer"
+                    ));
+                }
+                continue;
+            }
             let verified = store.remembered(&crl.sha256(), issuer, options, || {
                 crl.verify_issued_by(issuer, options.backend, options.min_rsa_bits)
             });
-            if let Err(e) = verified {
-                report.ignored.push(format!("{name}: {}", e.message()));
-                continue;
+            match verified {
+                Err(e) => report.ignored.push(format!("{name}: {}", e.message())),
+                Ok(()) => crls.push((crl, name)),
             }
-            // A revocation counts from any CRL its issuer signed, current or not (it is final);
-            // a hold only from a current one (a later CRL may release it).
+        }
+        let newest = crls.iter().map(|(c, _)| c.this_update()).max();
+        for (crl, name) in crls {
+            // A revocation counts from any CRL its issuer signed, current or not (it is
+            // final); a hold only from the newest current one (a later CRL may release it).
             let entry = crl.entry(cert.serial_raw()).filter(|e| {
                 e.effective_from() <= at
-                    && (e.reason != Some(RevocationReason::CertificateHold) || crl.is_current(at))
+                    && (e.reason != Some(RevocationReason::CertificateHold)
+                        || (crl.is_current(at) && Some(crl.this_update()) == newest))
             });
             match entry {
                 Some(e) => found.push(Found::Revoked {
