@@ -149,6 +149,8 @@ pub(crate) struct Cert {
     subject_memo: OnceLock<String>,
     memo: ExtensionMemo,
     key_memo: OnceLock<Result<RsaPublicKey, (ErrorKind, String)>>,
+    /// Set once a trust store keeps this certificate: asking again costs no lookup.
+    pub(crate) kept: OnceLock<()>,
     /// The nameConstraints extension, or the message of why it does not decode.
     constraints_memo: OnceLock<Result<Option<NameConstraints>, String>>,
 }
@@ -271,6 +273,7 @@ impl Cert {
             subject_memo: OnceLock::new(),
             memo: ExtensionMemo::default(),
             key_memo: OnceLock::new(),
+            kept: OnceLock::new(),
             constraints_memo: OnceLock::new(),
         })
     }

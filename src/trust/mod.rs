@@ -710,6 +710,14 @@ impl TrustStore {
         options: &TrustOptions,
         detail: &dyn Fn(&[Arc<Cert>]) -> String,
     ) -> (TrustVerdict, String, Vec<Arc<Cert>>) {
+        // One chain, the common case: checked in place.
+        if let [chain] = chains.as_slice() {
+            let (verdict, why) = self.check_chain(out, chain, now, options, detail(chain));
+            if verdict == TrustVerdict::Trusted {
+                self.keep(chain);
+            }
+            return (verdict, why, chain.clone());
+        }
         let mut first: Option<(TrustReport, TrustVerdict, String, Vec<Arc<Cert>>)> = None;
         for chain in chains {
             let mut scratch = out.clone();
@@ -904,6 +912,12 @@ impl CertSource for TrustStore {
 impl TrustStore {
     /// Keeps the certificates of a chain it trusted, parsed, within the bounds.
     fn keep(&self, chain: &[Arc<Cert>]) {
+        // Kept already, the common case: no lock at all, so that threads do not queue. (The
+        // flag is on the certificate: a clone of the store shares its anchors, and may then
+        // not keep one, which costs it a parse, never a wrong answer.)
+        if chain.iter().all(|c| c.kept.get().is_some()) {
+            return;
+        }
         let Ok(mut kept) = self.parsed.write() else {
             return;
         };
@@ -918,6 +932,7 @@ impl TrustStore {
             }
             kept.bytes += cert.der.len();
             kept.certificates.insert(cert.der.clone(), cert.clone());
+            let _ = cert.kept.set(());
         }
     }
 }

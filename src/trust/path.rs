@@ -90,8 +90,8 @@ impl Search<'_> {
     /// Whether `candidate` signed `current`, counting the check against the budget.
     fn signed(&mut self, current: &Cert, candidate: &Cert, path: &[Arc<Cert>]) -> bool {
         if self.checks >= MAX_SIGNATURE_CHECKS
-            || path.iter().any(|p| p.der == candidate.der)
             || !could_have_issued(candidate, current)
+            || path.iter().any(|p| p.der == candidate.der)
         {
             return false;
         }
@@ -124,11 +124,14 @@ impl Search<'_> {
             self.deepest = MAX_CHAIN;
             return;
         }
-        let middle = self.middle.clone();
-        for candidate in &middle {
+        for i in 0..self.middle.len() {
             if self.found.len() >= MAX_PATHS || self.checks >= MAX_SIGNATURE_CHECKS {
                 return;
             }
+            let Some(candidate) = self.middle.get(i).cloned() else {
+                return;
+            };
+            let candidate = &candidate;
             if self.anchors.iter().any(|a| a.der == candidate.der) {
                 continue; // tried as an anchor
             }
