@@ -51,6 +51,13 @@ pub enum ErrorKind {
     /// The MIME structure is not what it must be: not `multipart/signed`, an ambiguous or
     /// missing boundary, a part count other than two, bare LF line ends, a malformed header.
     MalformedMime,
+    /// The MIME structure can be read two ways: bytes outside the signature (the top-level
+    /// header block, the preamble, the delimiter lines, the signature part, the epilogue)
+    /// or a boundary that MIME parsers in use (Python's `email` under either policy,
+    /// mail-parser) read otherwise than this crate, so another reader could be shown parts
+    /// that were never verified. Refused, never interpreted (spec 2.1; RFC 2045, 2046, 2231,
+    /// 5322).
+    AmbiguousMime,
     /// The CMS signature (`smime.p7s`) cannot be decoded or has the wrong structure: not
     /// SignedData, not detached, not exactly one signer, a missing signed attribute, a
     /// signer certificate that is not in the message.
@@ -92,6 +99,7 @@ impl ErrorKind {
             ErrorKind::LimitExceeded => "limit exceeded",
             ErrorKind::InvalidInput => "invalid input",
             ErrorKind::MalformedMime => "malformed MIME",
+            ErrorKind::AmbiguousMime => "ambiguous MIME",
             ErrorKind::MalformedCms => "malformed CMS",
             ErrorKind::UnsupportedAlgorithm => "unsupported algorithm",
             ErrorKind::DigestMismatch => "digest mismatch",
@@ -323,6 +331,11 @@ diagnostic_codes! {
     /// `mime-unterminated`: a multipart of a message whose signature failed lacks its close
     /// delimiter; it was read to its end, to describe the message.
     MimeUnterminated = "mime-unterminated", Warning;
+    /// `mime-ambiguous`: the message's structure can be read two ways (a lone CR or a NUL
+    /// outside the signed bytes, an RFC 2231 or doubled structural parameter, a quoted-pair in
+    /// the boundary, a delimiter-like line): other MIME parsers may show parts that were
+    /// never verified. The detail says which.
+    MimeAmbiguous = "mime-ambiguous", Error;
     /// `smime-signature-lf`: the base64 of `smime.p7s` has bare LF line ends (OpenSSL 3 writes
     /// so); line breaks inside base64 carry nothing.
     SmimeSignatureLf = "smime-signature-lf", Info;

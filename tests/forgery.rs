@@ -420,7 +420,7 @@ fn a_line_that_extends_the_boundary_is_refused_as_ambiguous() {
         b"\r\nContent-Type: application/pkcs7-signature",
         format!("{injected}Content-Type: application/pkcs7-signature").as_bytes(),
     );
-    let m = refused("boundary prefix line", &forged, PecSignatureMalformed);
+    let m = refused("boundary prefix line", &forged, MimeAmbiguous);
     let e = m.signature_error.as_ref().unwrap().to_string();
     assert!(e.contains("ambiguous"), "{e}");
 }

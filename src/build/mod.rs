@@ -434,10 +434,7 @@ pub(crate) fn original_headers(original: &[u8]) -> Result<HeaderBlock<'_>, Error
 
 /// The raw bytes of a header field of `block` (name, colon, value, CR LF).
 pub(crate) fn raw_field<'a>(source: &'a [u8], field: &crate::mime::header::Field<'a>) -> &'a [u8] {
-    let start = (field.name.as_ptr() as usize).saturating_sub(source.as_ptr() as usize);
-    let end = (field.value.as_ptr() as usize + field.value.len())
-        .saturating_sub(source.as_ptr() as usize);
-    source.get(start..end + 2).unwrap_or(&[])
+    source.get(field.start..field.end).unwrap_or(&[])
 }
 
 /// A receipt's or notice's daticert.

@@ -35,6 +35,16 @@ pub(crate) struct Field<'a> {
     pub name: &'a [u8],
     /// The value as written after the colon: folding CR LFs included, final CR LF excluded.
     pub value: &'a [u8],
+    /// Where the field starts (its name) in the parsed input.
+    pub start: usize,
+    /// Where the value starts (after the colon) in the parsed input.
+    pub value_start: usize,
+    /// Where the field ends in the parsed input, after its final CR LF.
+    pub end: usize,
+    /// Blanks between the name and the colon: an obsolete form (RFC 5322 section 4.5.8)
+    /// that this parser drops, but that Python's `email` takes as the end of the header
+    /// block.
+    pub blank_before_colon: bool,
 }
 
 impl<'a> Field<'a> {
@@ -173,6 +183,7 @@ pub(crate) fn parse_block(input: &[u8], limits: HeaderLimits) -> Result<HeaderBl
                     )
                     .at(pos));
                 }
+                // Blanks before the name cannot occur (a leading blank folds the line).
                 current = Some((pos, pos + name_trimmed.len(), pos + colon + 1));
             }
         }
@@ -200,6 +211,11 @@ fn push<'a>(
     fields.push(Field {
         name: input.get(name_start..name_end).unwrap_or(&[]),
         value: input.get(value_start..value_end).unwrap_or(&[]),
+        start: name_start,
+        value_start,
+        end: value_end + 2,
+        // The colon is at value_start - 1.
+        blank_before_colon: name_end + 1 != value_start,
     });
     Ok(())
 }

@@ -1,10 +1,13 @@
 //! The body parts of a multipart entity (RFC 2046 section 5.1), found strictly.
 //!
 //! A delimiter is `--boundary` at the start of a line, followed by optional transport
-//! padding (blanks) and CR LF; the close delimiter has `--` after the boundary. Text that
-//! merely contains the delimiter mid-line is content. A line that begins with the delimiter
-//! and continues with anything else is refused: readers disagree on such lines (some take
-//! them as delimiters), so a signature over them would not mean one thing.
+//! padding (blanks) and CR LF; the close delimiter has `--` after the boundary. Every other
+//! occurrence of `--boundary` is refused as ambiguous ([`ErrorKind::AmbiguousMime`]):
+//! readers disagree on them, so a signature over them would not mean one thing. A line
+//! that begins with the delimiter and continues is a delimiter to some readers; mid-line,
+//! after a lone CR, it begins a line for Python's `email`; anywhere mid-line, mail-parser
+//! 0.11 cuts the part there (its issue 156). A writer that checks its boundary absent from
+//! the content, as every provider must (RFC 2046 section 5.1.1), never produces one.
 
 use std::ops::Range;
 
@@ -16,11 +19,17 @@ fn mime_error(message: impl Into<String>) -> Error {
     Error::new(ErrorKind::MalformedMime, message)
 }
 
+fn ambiguous(message: impl Into<String>) -> Error {
+    Error::new(ErrorKind::AmbiguousMime, message)
+}
+
 /// The parts of a multipart body.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Parts {
     /// Each part, headers and body, without the CR LF that precedes the next delimiter.
     pub parts: Vec<Range<usize>>,
+    /// Where the first delimiter line starts (the preamble ends).
+    pub first_delimiter: usize,
     /// Where the epilogue (after the close delimiter line) starts.
     pub epilogue: usize,
 }
@@ -64,11 +73,15 @@ fn split_inner(
     let mut parts = Vec::new();
     // The start of the current part (after its delimiter line), once one is open.
     let mut open: Option<usize> = None;
+    let mut first_delimiter = body.end;
     for hit in finder.find_iter(text) {
         let at = body.start + hit;
         let line_start = at == body.start || msg.get(at.wrapping_sub(2)..at) == Some(b"\r\n");
         if !line_start {
-            continue; // mid-line text is content
+            return Err(ambiguous(
+                "the boundary delimiter inside a line: some readers cut a part there",
+            )
+            .at(at));
         }
         let after = at + dash.len();
         let close = msg.get(after..after + 2) == Some(b"--");
@@ -85,7 +98,7 @@ fn split_inner(
         } else if close && end == body.end {
             end
         } else {
-            return Err(mime_error(
+            return Err(ambiguous(
                 "a content line begins with the boundary delimiter and continues: the part \
                  boundaries are ambiguous",
             )
@@ -107,22 +120,20 @@ fn split_inner(
             parts.push(start..part_end);
         } else if close {
             return Err(mime_error("a close delimiter before any part").at(at));
+        } else {
+            first_delimiter = at;
         }
         if close {
             // After the close delimiter comes the epilogue, which is ignored; a delimiter
             // there would make readers disagree on the parts.
             let epilogue = msg.get(next_line..body.end).unwrap_or(&[]);
             if let Some(later) = finder.find(epilogue) {
-                let at2 = next_line + later;
-                let line_start2 = at2 == next_line || msg.get(at2 - 2..at2) == Some(b"\r\n");
-                if line_start2 {
-                    return Err(
-                        mime_error("a boundary delimiter after the close delimiter").at(at2)
-                    );
-                }
+                return Err(ambiguous("a boundary delimiter after the close delimiter")
+                    .at(next_line + later));
             }
             return Ok(Parts {
                 parts,
+                first_delimiter,
                 epilogue: next_line,
             });
         }
@@ -139,6 +150,7 @@ fn split_inner(
             parts.push(start..end);
             Ok(Parts {
                 parts,
+                first_delimiter,
                 epilogue: body.end,
             })
         }
@@ -157,8 +169,8 @@ mod tests {
 
     #[test]
     fn finds_every_part() {
-        let body = "preamble\r\n--b\r\nA\r\n--b \t\r\nB\r\nmid --b line\r\n--b--\r\nepilogue";
-        assert_eq!(parts(body, "b").unwrap(), ["A", "B\r\nmid --b line"]);
+        let body = "preamble\r\n--b\r\nA\r\n--b \t\r\nB\r\nmid -b- line\r\n--b--\r\nepilogue";
+        assert_eq!(parts(body, "b").unwrap(), ["A", "B\r\nmid -b- line"]);
         // The first delimiter may be the first line, the close the last bytes.
         assert_eq!(parts("--b\r\nA\r\n--b--", "b").unwrap(), ["A"]);
         // An empty part.
@@ -191,6 +203,19 @@ mod tests {
             ("--b\r\n--b\r\nA\r\n--b--", "empty delimiter run"),
         ] {
             assert!(parts(body, "b").is_err(), "{what}");
+        }
+        for (body, what) in [
+            ("--b\r\nA\r\n--bx\r\n--b--", "prefix"),
+            ("--b\r\nA --b\r\n--b--", "mid-line"),
+            ("--b\r\nA\r--b\r\nB\r\n--b--", "after a lone CR"),
+            ("--b\r\nA\r\n--b--\r\n--b\r\n", "after close"),
+            ("--b\r\nA\r\n--b--\r\nx--b", "mid-line after close"),
+        ] {
+            assert_eq!(
+                parts(body, "b").unwrap_err().kind(),
+                ErrorKind::AmbiguousMime,
+                "{what}"
+            );
         }
     }
 

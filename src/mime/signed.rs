@@ -74,6 +74,16 @@ impl Default for SplitOptions {
 /// (with optional transport padding); no line of the content that begins with the delimiter
 /// and continues otherwise (an ambiguous boundary); exactly two parts and a close delimiter;
 /// a second part of the protocol's type in base64. The preamble and the epilogue are ignored.
+///
+/// Everything outside the signed range is unsigned, and another reader may be shown it: so
+/// what can be read two ways is refused there ([`ErrorKind::AmbiguousMime`]), never
+/// interpreted. In the top-level header block, the preamble, the delimiter lines, the
+/// signature part and the epilogue: a CR not followed by LF (Python's `email` ends a line
+/// there), NUL, blanks before a header's colon. In the top-level `Content-Type`: any RFC 2231
+/// parameter (`boundary*=`, `boundary*0=`), a parameter given twice in any case, a
+/// quoted-pair, a comment; on the multipart, a transfer encoding other than 7bit, 8bit or
+/// binary. A line beginning with `--` in the preamble or the epilogue, and `--boundary`
+/// anywhere but at the start of a delimiter line.
 #[derive(Debug, Clone)]
 pub struct SignedMessage<'a> {
     source: Cow<'a, [u8]>,
@@ -263,31 +273,49 @@ struct Split {
     diagnostics: Vec<Diagnostic>,
 }
 
-fn offsets(base: &[u8], part: &[u8]) -> Range<usize> {
-    let start = (part.as_ptr() as usize).saturating_sub(base.as_ptr() as usize);
-    start..start + part.len()
-}
-
 fn mime_error(message: impl Into<String>) -> Error {
     Error::new(ErrorKind::MalformedMime, message)
 }
 
 fn split(msg: &[u8]) -> Result<Split, Error> {
     let head = parse_block(msg, HeaderLimits::default())?;
+    unambiguous_bytes(msg, 0..head.body_start, "the header block")?;
+    if let Some(f) = head.fields.iter().find(|f| f.blank_before_colon) {
+        return Err(ambiguous(
+            "blanks before a header's colon: Python's email ends the header block there",
+        )
+        .at(f.start));
+    }
     let headers = head
         .fields
         .iter()
-        .map(|f| (offsets(msg, f.name), offsets(msg, f.value)))
+        .map(|f| {
+            (
+                f.start..f.start + f.name.len(),
+                f.value_start..f.value_start + f.value.len(),
+            )
+        })
         .collect();
     let ct_field = head
         .one("Content-Type")?
         .ok_or_else(|| mime_error("no Content-Type: not a multipart/signed message"))?;
-    let ct = ContentType::parse(&ct_field.unfolded())?;
+    let ct_value = ct_field.unfolded();
+    let ct = ContentType::parse(&ct_value)?;
     if !ct.is("multipart", "signed") {
         return Err(mime_error(format!(
             "Content-Type is {}/{}, not multipart/signed",
             ct.media_type, ct.subtype
         )));
+    }
+    unambiguous_content_type(&ct_value, &ct).map_err(|e| e.at(ct_field.start))?;
+    if let Some(cte) = head.one("Content-Transfer-Encoding")? {
+        let cte = cte.unfolded();
+        if !["7bit", "8bit", "binary"].contains(&cte.to_ascii_lowercase().as_str()) {
+            return Err(ambiguous(format!(
+                "Content-Transfer-Encoding: {cte} on a multipart (RFC 2045 section 6.4 allows \
+                 only 7bit, 8bit, binary): readers that decode it see another body"
+            )));
+        }
     }
     let boundary = ct
         .param("boundary")
@@ -317,8 +345,19 @@ fn split(msg: &[u8]) -> Result<Split, Error> {
         ));
     }
 
-    let parts = parts(msg, head.body_start, &boundary)?;
-    let [signed, second] = parts;
+    let found = super::multipart::split(msg, head.body_start..msg.len(), &boundary, 3)?;
+    let (first_delimiter, epilogue) = (found.first_delimiter, found.epilogue);
+    let [signed, second] = two_parts(found.parts)?;
+    // Everything outside the signed range is unsigned: what another reader takes from it
+    // must be what we take, so nothing in it may read two ways.
+    unambiguous_bytes(msg, head.body_start..signed.start, "the preamble")?;
+    unambiguous_bytes(
+        msg,
+        signed.end..msg.len(),
+        "the signature part or the epilogue",
+    )?;
+    no_dash_lines(msg, head.body_start..first_delimiter, "the preamble")?;
+    no_dash_lines(msg, epilogue..msg.len(), "the epilogue")?;
     let (signature, signature_body) = signature_part(msg, second, protocol)?;
     Ok(Split {
         headers,
@@ -344,10 +383,91 @@ fn check_boundary(b: &str) -> Result<(), Error> {
     Ok(())
 }
 
+fn ambiguous(message: impl Into<String>) -> Error {
+    Error::new(ErrorKind::AmbiguousMime, message)
+}
+
+/// Refuses, in `msg[range]`, the bytes MIME parsers split differently: a CR not followed by
+/// LF (Python's `email` ends a line there, under both policies, so a header or a delimiter
+/// line could begin after it) and NUL (C-string readers stop there). A bare LF was refused or
+/// canonicalised before.
+fn unambiguous_bytes(msg: &[u8], range: Range<usize>, region: &str) -> Result<(), Error> {
+    let start = range.start;
+    let bytes = msg.get(range).unwrap_or(&[]);
+    for at in memchr::memchr2_iter(b'\r', 0, bytes) {
+        if bytes.get(at) == Some(&0) {
+            return Err(ambiguous(format!("a NUL byte in {region}")).at(start + at));
+        }
+        if bytes.get(at + 1) != Some(&b'\n') {
+            return Err(ambiguous(format!(
+                "a CR not followed by LF in {region}: other readers end a line there"
+            ))
+            .at(start + at));
+        }
+    }
+    Ok(())
+}
+
+/// Refuses a line that begins with `--` in the preamble or the epilogue: it is a delimiter
+/// for a reader that takes another boundary, and nothing a provider writes there needs one.
+fn no_dash_lines(msg: &[u8], range: Range<usize>, region: &str) -> Result<(), Error> {
+    let start = range.start;
+    let bytes = msg.get(range).unwrap_or(&[]);
+    let mut line = 0;
+    loop {
+        if bytes.get(line..line + 2) == Some(b"--") {
+            return Err(ambiguous(format!(
+                "a line of {region} begins with \"--\", like a boundary delimiter"
+            ))
+            .at(start + line));
+        }
+        match memchr::memchr(b'\n', bytes.get(line..).unwrap_or(&[])) {
+            Some(lf) => line += lf + 1,
+            None => return Ok(()),
+        }
+    }
+}
+
+/// Refuses, in the top-level `Content-Type` (unsigned, and the one that decides where the
+/// signed bytes are), every form readers take differently:
+/// - an RFC 2231 parameter (`boundary*=''EVIL`, `boundary*0=`): Python's default policy
+///   prefers it to a plain `boundary`, compat32 does not;
+/// - a quoted-pair (`"\-B"`): RFC 2045 unquotes it, Python's compat32 keeps the backslash;
+/// - a comment: compat32 keeps it in the value.
+///
+/// A parameter given twice (in any case) is refused when the value is parsed.
+fn unambiguous_content_type(value: &str, ct: &ContentType) -> Result<(), Error> {
+    if let Some((name, _)) = ct.params.iter().find(|(n, _)| n.contains('*')) {
+        return Err(ambiguous(format!(
+            "the multipart/signed Content-Type has an RFC 2231 parameter ({name}): readers \
+             choose between its forms differently"
+        )));
+    }
+    let mut quoted = false;
+    for b in value.bytes() {
+        match (quoted, b) {
+            (_, b'"') => quoted = !quoted,
+            (true, b'\\') => {
+                return Err(ambiguous(
+                    "a quoted-pair in the multipart/signed Content-Type: Python's compat32 \
+                     keeps the backslash",
+                ));
+            }
+            (false, b'(') => {
+                return Err(ambiguous(
+                    "a comment in the multipart/signed Content-Type: Python's compat32 keeps \
+                     it in the value",
+                ));
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
 /// The two parts of a `multipart/signed` body.
-fn parts(msg: &[u8], body_start: usize, boundary: &str) -> Result<[Range<usize>; 2], Error> {
-    let found = super::multipart::split(msg, body_start..msg.len(), boundary, 3)?;
-    match <[Range<usize>; 2]>::try_from(found.parts) {
+fn two_parts(found: Vec<Range<usize>>) -> Result<[Range<usize>; 2], Error> {
+    match <[Range<usize>; 2]>::try_from(found) {
         Ok(two) => Ok(two),
         Err(parts) => Err(mime_error(format!(
             "multipart/signed with {} part(s) instead of two",
@@ -488,18 +608,92 @@ mod tests {
     }
 
     #[test]
-    fn mid_line_boundary_text_is_content() {
-        // mail-parser 0.11 cut parts here (its issue 156); this split must not.
+    fn mid_line_boundary_text_is_ambiguous() {
+        // mail-parser 0.11 cuts parts here (its issue 156), Python's email does not.
         let first = "Content-Type: text/plain\r\n\r\nvisit --B and more";
         let m = message("B", first, "application/pkcs7-signature");
-        assert_eq!(parse(&m).unwrap().signed_content(), first.as_bytes());
+        assert_eq!(parse(&m).unwrap_err().kind(), ErrorKind::AmbiguousMime);
     }
 
     #[test]
     fn boundary_prefix_at_line_start_is_ambiguous() {
         let first = "Content-Type: text/plain\r\n\r\n--Bx not a delimiter?";
         let m = message("B", first, "application/pkcs7-signature");
-        assert_eq!(parse(&m).unwrap_err().kind(), ErrorKind::MalformedMime);
+        assert_eq!(parse(&m).unwrap_err().kind(), ErrorKind::AmbiguousMime);
+    }
+
+    #[test]
+    fn unsigned_bytes_that_read_two_ways_are_refused() {
+        let good = message(
+            "B",
+            "Content-Type: text/plain\r\n\r\nx",
+            "application/pkcs7-signature",
+        );
+        assert!(parse(&good).is_ok());
+        let forged = "Content-Type: multipart/mixed; boundary=\"EVIL\"";
+        for (m, what) in [
+            // Lone CR in a header value: Python starts a new header after it.
+            (
+                good.replacen("From: a@b", &format!("From: a@b\r{forged}"), 1),
+                "header CR",
+            ),
+            (good.replacen("From: a@b", "From: a\0@b", 1), "header NUL"),
+            (
+                good.replacen("From: a@b", "From : a@b", 1),
+                "blank before colon",
+            ),
+            // The structure parameter in RFC 2231 form, before or after the plain one.
+            (
+                good.replacen("boundary=\"B\"", "boundary*=''EVIL; boundary=\"B\"", 1),
+                "2231",
+            ),
+            (
+                good.replacen("boundary=\"B\"", "boundary=\"B\"; boundary*0=EVIL", 1),
+                "2231 cont.",
+            ),
+            (
+                good.replacen("micalg=sha-256", "micalg*=''sha-256", 1),
+                "2231 micalg",
+            ),
+            // Quoted-pair and comment: compat32 keeps them.
+            (
+                good.replacen("boundary=\"B\"", "boundary=\"\\B\"", 1),
+                "quoted-pair",
+            ),
+            (
+                good.replacen("boundary=\"B\"", "boundary=(c)\"B\"", 1),
+                "comment",
+            ),
+            (
+                good.replacen(
+                    "\r\n\r\n",
+                    "\r\nContent-Transfer-Encoding: base64\r\n\r\n",
+                    1,
+                ),
+                "cte",
+            ),
+            // The preamble and the epilogue.
+            (
+                good.replacen("signed message\r\n", "signed message\rx\r\n", 1),
+                "preamble CR",
+            ),
+            (
+                good.replacen("signed message\r\n", "signed message\r\n--EVIL\r\n", 1),
+                "preamble dash",
+            ),
+            (good.replacen("epilogue", "e\r--B\r\n", 1), "epilogue CR"),
+            (good.replacen("epilogue", "--EVIL--", 1), "epilogue dash"),
+            (
+                good.replacen("base64\r\n\r\n", "base64\r\nX: \r\r\n\r\n", 1),
+                "signature part CR",
+            ),
+        ] {
+            let e = parse(&m).map(|_| ()).unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::AmbiguousMime, "{what}: {e}");
+        }
+        // A repeated parameter is refused whatever its case.
+        let twice = good.replacen("boundary=\"B\"", "boundary=\"B\"; BOUNDARY=\"EVIL\"", 1);
+        assert!(parse(&twice).is_err());
     }
 
     #[test]
@@ -520,7 +714,7 @@ mod tests {
         assert_eq!(parse(&open).unwrap_err().kind(), ErrorKind::MalformedMime);
         let after =
             message("B", "\r\nx", "application/pkcs7-signature").replace("epilogue", "--B\r\n");
-        assert_eq!(parse(&after).unwrap_err().kind(), ErrorKind::MalformedMime);
+        assert_eq!(parse(&after).unwrap_err().kind(), ErrorKind::AmbiguousMime);
     }
 
     #[test]

@@ -437,7 +437,12 @@ fn read_at<'a>(
             }
             Err(e) => {
                 m.signature = SignatureStatus::Malformed;
-                m.add(DiagnosticCode::PecSignatureMalformed, e.to_string());
+                let code = if e.kind() == ErrorKind::AmbiguousMime {
+                    DiagnosticCode::MimeAmbiguous
+                } else {
+                    DiagnosticCode::PecSignatureMalformed
+                };
+                m.add(code, e.to_string());
                 m.signature_error = Some(e);
                 entity = content_type
                     .as_ref()
@@ -590,6 +595,9 @@ fn read_entity<'a>(
                 p
             }
             None => {
+                if e.kind() == ErrorKind::AmbiguousMime {
+                    m.add(DiagnosticCode::MimeAmbiguous, e.to_string());
+                }
                 m.add(
                     DiagnosticCode::PecNoDaticert,
                     format!("the signed entity cannot be read: {e}"),
