@@ -362,8 +362,10 @@ diagnostic_codes! {
     /// `pec-subject-differs`: the subject after the prefix differs from `oggetto`: a reader
     /// would show a subject the provider did not certify.
     PecSubjectDiffers = "pec-subject-differs", Error;
-    /// `pec-reference-missing`: `msgid` in daticert but no `X-Riferimento-Message-ID`.
-    PecReferenceMissing = "pec-reference-missing", Warning;
+    /// `pec-reference-missing`: `msgid` in daticert but no `X-Riferimento-Message-ID`, the
+    /// header clients correlate receipts by (an error since 0.2: dropping it is an unsigned
+    /// edit that changes what a client shows).
+    PecReferenceMissing = "pec-reference-missing", Error;
     /// `pec-embedded`: a signed PEC message found inside a wrapper (a mailing list's).
     PecEmbedded = "pec-embedded", Info;
     /// `pec-deviation`: a deviation the read options do not allow; the detail names it.
@@ -421,6 +423,26 @@ diagnostic_codes! {
     /// `pec-time-mismatch`: the times the message claims (CMS `signingTime`, daticert
     /// `data`, `Date:`) disagree beyond the tolerance.
     PecTimeMismatch = "pec-time-mismatch", Error;
+    /// `pec-from-mailbox`: `From` is not exactly one mailbox that every reader parses alike
+    /// (two mailboxes, a group, a comment, a quoted-pair, none at all).
+    PecFromMailbox = "pec-from-mailbox", Error;
+    /// `pec-from-display-name`: the `From` display name is not the prescribed one: on an
+    /// envelope `Per conto di: <mittente>`, on a receipt or notice none.
+    PecFromDisplayName = "pec-from-display-name", Error;
+    /// `pec-sender-header`: a `Sender` header that is not the `From`.
+    PecSenderHeader = "pec-sender-header", Error;
+    /// `pec-reply-to-mismatch`: an envelope's `Reply-To` is neither its original's nor the
+    /// sender; or a receipt or notice has one.
+    PecReplyToMismatch = "pec-reply-to-mismatch", Error;
+    /// `pec-to-mismatch`: an envelope's `To` is not its original's, or names an address that
+    /// is not among `destinatari`; a receipt's or notice's `To` is not the bare sender.
+    PecToMismatch = "pec-to-mismatch", Error;
+    /// `pec-cc-mismatch`: an envelope's `Cc` is not its original's, or names an address that
+    /// is not among `destinatari`; or a receipt or notice has one.
+    PecCcMismatch = "pec-cc-mismatch", Error;
+    /// `pec-date-mismatch`: no `Date`, a `Date` that does not read, or one farther from the
+    /// daticert `data` than the tolerance.
+    PecDateMismatch = "pec-date-mismatch", Error;
     /// `pec-signature-refused`: the signature is refused by policy (it verifies with a key
     /// below the minimum size, or uses an algorithm the options refuse).
     PecSignatureRefused = "pec-signature-refused", Error;

@@ -1,5 +1,6 @@
-//! Mail addresses: the `addr-spec` check builders apply to their inputs, and the extraction of
-//! addresses from `From:`, `To:` and `Cc:` values (RFC 5322 section 3.4).
+//! Mail addresses: the `addr-spec` check builders apply to their inputs, the extraction of
+//! addresses from `From:`, `To:` and `Cc:` values (RFC 5322 section 3.4), and the strict
+//! reading of a mailbox list that the reader compares with what `daticert.xml` certifies.
 
 /// Whether `s` is an `addr-spec`, `local@domain`: a dot-atom or quoted local part, a
 /// dot-atom domain of LDH labels or a domain literal. UTF-8 beyond ASCII is allowed in both
@@ -144,6 +145,121 @@ pub(crate) fn list(value: &str) -> Vec<String> {
     out
 }
 
+/// One mailbox of a strictly read mailbox list: display name (as written inside its quotes,
+/// or its atoms joined by one space) and addr-spec.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Mailbox {
+    pub name: Option<String>,
+    pub address: String,
+}
+
+/// Reads `value` as an RFC 5322 `mailbox-list` (section 3.4) in the subset every reader in
+/// use parses alike, or says why not. Refused, because readers disagree on them: groups,
+/// comments, quoted-pairs, obsolete forms (routes, `.` in a phrase), control characters,
+/// unbalanced quotes or brackets, an empty list. Linear in the value.
+pub(crate) fn mailboxes(value: &str) -> Result<Vec<Mailbox>, &'static str> {
+    let b = value.as_bytes();
+    let mut i = 0;
+    let mut out = Vec::new();
+    let blank = |i: &mut usize| {
+        while matches!(b.get(*i), Some(b' ' | b'\t')) {
+            *i += 1;
+        }
+    };
+    loop {
+        blank(&mut i);
+        // A display name: one quoted string, or atoms; then `<addr-spec>`. Or a bare
+        // addr-spec, told apart by the absence of `<` before the next `,`.
+        let mut name: Option<String> = None;
+        let mut words: Vec<&str> = Vec::new();
+        let start = i;
+        if b.get(i) == Some(&b'"') {
+            let end = i
+                + 1
+                + b.get(i + 1..)
+                    .and_then(|r| r.iter().position(|&c| c == b'"'))
+                    .ok_or("an unterminated quoted string")?;
+            let inner = value
+                .get(i + 1..end)
+                .ok_or("a quoted string splits a character")?;
+            if inner.contains('\\') {
+                return Err("a quoted-pair in a display name");
+            }
+            if inner.chars().any(char::is_control) {
+                return Err("a control character in a display name");
+            }
+            name = Some(inner.to_owned());
+            i = end + 1;
+            blank(&mut i);
+            if b.get(i) != Some(&b'<') {
+                return Err("a quoted display name without an angle address");
+            }
+        } else {
+            loop {
+                let w = i;
+                while b
+                    .get(i)
+                    .is_some_and(|&c| c >= 0x80 || (c.is_ascii_graphic() && atext_byte(c)))
+                {
+                    i += 1;
+                }
+                if i == w {
+                    break;
+                }
+                words.push(value.get(w..i).ok_or("an atom splits a character")?);
+                blank(&mut i);
+            }
+        }
+        match b.get(i) {
+            Some(b'<') => {
+                if name.is_none() && !words.is_empty() {
+                    name = Some(words.join(" "));
+                }
+                let close = i + b
+                    .get(i..)
+                    .and_then(|r| r.iter().position(|&c| c == b'>'))
+                    .ok_or("an unterminated angle address")?;
+                let spec = value
+                    .get(i + 1..close)
+                    .ok_or("an angle address splits a character")?;
+                if !is_address(spec) || spec.contains('\\') {
+                    return Err("an angle address that is not one addr-spec");
+                }
+                out.push(Mailbox {
+                    name,
+                    address: spec.to_owned(),
+                });
+                i = close + 1;
+            }
+            _ => {
+                // A bare addr-spec: one token up to the next blank or comma.
+                i = start;
+                while b.get(i).is_some_and(|&c| !matches!(c, b' ' | b'\t' | b',')) {
+                    i += 1;
+                }
+                let spec = value.get(start..i).ok_or("an address splits a character")?;
+                if !is_address(spec) || spec.contains(['\\', '"', '<', '>', '(', ')', ':', ';']) {
+                    return Err("a mailbox that is neither an addr-spec nor a name-addr");
+                }
+                out.push(Mailbox {
+                    name: None,
+                    address: spec.to_owned(),
+                });
+            }
+        }
+        blank(&mut i);
+        match b.get(i) {
+            None => return Ok(out),
+            Some(b',') => i += 1,
+            Some(_) => return Err("text after a mailbox (a group, a comment, a route)"),
+        }
+    }
+}
+
+fn atext_byte(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || b"!#$%&'*+-/=?^_`{|}~".contains(&c)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -201,5 +317,48 @@ mod tests {
         );
         assert!(list("").is_empty());
         assert!(list("undisclosed-recipients:;").is_empty());
+    }
+
+    #[test]
+    fn strict_mailbox_lists() {
+        let one = |name: Option<&str>, address: &str| Mailbox {
+            name: name.map(str::to_owned),
+            address: address.to_owned(),
+        };
+        assert_eq!(
+            mailboxes("\"Per conto di: a@b.it\" <posta-certificata@pec.it>").unwrap(),
+            [one(
+                Some("Per conto di: a@b.it"),
+                "posta-certificata@pec.it"
+            )]
+        );
+        assert_eq!(
+            mailboxes("posta-certificata@pec.aruba.it").unwrap(),
+            [one(None, "posta-certificata@pec.aruba.it")]
+        );
+        assert_eq!(
+            mailboxes("Lorenzo Battistini <l.b@pec.it>,\t<x@y.it> , z@w.it").unwrap(),
+            [
+                one(Some("Lorenzo Battistini"), "l.b@pec.it"),
+                one(None, "x@y.it"),
+                one(None, "z@w.it")
+            ]
+        );
+        for bad in [
+            "",
+            "Group: a@b.it;",
+            "a@b.it (comment)",
+            "\"a>, <evil@x.test\"@pec.alfa.test",
+            "\"Per con\\to di\" <a@b.it>",
+            "\"unterminated <a@b.it>",
+            "<a@b.it",
+            "a@b.it, ",
+            "a.b <c@d.it>",
+            "<@route:a@b.it>",
+            "\"x\u{0}\" <a@b.it>",
+            "\"quoted\" a@b.it",
+        ] {
+            assert!(mailboxes(bad).is_err(), "{bad:?}");
+        }
     }
 }

@@ -500,6 +500,28 @@ fn signature_part(
         ))
         .at(part.start));
     }
+    // Its name, shown by every client as the attachment's: the one RFC 8551 gives it, or
+    // none (the headers are unsigned).
+    let disposition = head
+        .one("Content-Disposition")?
+        .map(|f| super::header::parse_disposition(&f.unfolded()))
+        .transpose()?;
+    for (what, name) in [
+        ("name", super::header::parameter(&ct.params, "name")),
+        (
+            "filename",
+            disposition.and_then(|(_, p)| super::header::parameter(&p, "filename")),
+        ),
+    ] {
+        if let Some(name) = name
+            && name != "smime.p7s"
+        {
+            return Err(ambiguous(format!(
+                "the signature part's {what} is {name:?}, not smime.p7s"
+            ))
+            .at(part.start));
+        }
+    }
     let encoding = head
         .one("Content-Transfer-Encoding")?
         .map(|f| f.unfolded().to_ascii_lowercase());

@@ -5,7 +5,6 @@ use crate::build::MessageKind;
 use crate::daticert::{CertError, DaticertKind};
 use crate::error::{Diagnostic, DiagnosticCode};
 use crate::mime::{address, words};
-use crate::time::PecTime;
 use crate::trust::{DomainOwner, TrustStore, TrustVerdict};
 
 /// The PEC marker headers, every occurrence.
@@ -83,17 +82,6 @@ fn marker_for(kind: DaticertKind) -> (&'static str, &'static str) {
     }
 }
 
-/// Folds blanks and drops control characters, for comparing subjects written by different
-/// software.
-fn fold(s: &str) -> String {
-    s.chars()
-        .filter(|c| !c.is_control() || c.is_whitespace())
-        .collect::<String>()
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
 pub(crate) fn cross_check(
     m: &mut PecMessage<'_>,
     headers: &Headers,
@@ -101,7 +89,7 @@ pub(crate) fn cross_check(
     store: &TrustStore,
     options: &ReadOptions,
 ) {
-    claimed_times(m, headers, options);
+    claimed_times(m, options);
     // Duplicated PEC headers: which one counts is what a forger would play with.
     for name in [
         "X-Ricevuta",
@@ -111,6 +99,11 @@ pub(crate) fn cross_check(
         "X-Mittente",
         "Message-ID",
         "From",
+        "Sender",
+        "Reply-To",
+        "To",
+        "Cc",
+        "Date",
         "Subject",
     ] {
         let n = headers.all(name, false).len();
@@ -148,6 +141,17 @@ pub(crate) fn cross_check(
     }
 
     let Some(kind) = m.kind else {
+        // Signed by a provider, yet neither a daticert nor a marker: not a PEC message to
+        // anyone, but one its provider never wrote so.
+        if m.trust
+            .as_ref()
+            .is_some_and(|t| t.verdict == TrustVerdict::Trusted)
+        {
+            m.add(
+                DiagnosticCode::PecMarkerMissing,
+                "signed by a trusted provider, but no daticert and no X-Ricevuta or X-Trasporto",
+            );
+        }
         return;
     };
 
@@ -269,13 +273,15 @@ pub(crate) fn cross_check(
                     );
                 }
             }
-            // The subject after the prefix, against oggetto.
+            // The subject after the prefix, against oggetto: exactly, control characters
+            // and inner blanks included, since every reader shows them. Blanks at the end
+            // are not: a header value's are trimmed, as readers trim them.
             if let Some(subject) = headers.first("Subject") {
                 let decoded = words::decode(subject);
                 if let Some(pos) = decoded.find(kind.subject_prefix()) {
                     let rest = &decoded[pos + kind.subject_prefix().len()..];
                     let oggetto = d.header.subject.clone().unwrap_or_default();
-                    if fold(rest) != fold(&oggetto) {
+                    if rest.trim_end_matches([' ', '\t']) != oggetto.trim_end_matches([' ', '\t']) {
                         m.add(
                             DiagnosticCode::PecSubjectDiffers,
                             format!("subject {rest:?}, oggetto {oggetto:?}"),
@@ -446,11 +452,11 @@ fn mailbox_owners(m: &PecMessage<'_>, store: &TrustStore) -> Vec<Diagnostic> {
     out
 }
 
-/// The times a message claims, against each other: the CMS `signingTime` and the `Date:`
-/// header against the daticert `data` (spec 2.4: one transaction, one time). None of them is
-/// a clock (the caller's validation time is), but a signing time years away from the signed
-/// `data` is a backdated signature.
-fn claimed_times(m: &mut PecMessage<'_>, headers: &Headers, options: &ReadOptions) {
+/// The times a message claims, against each other: the CMS `signingTime` against the
+/// daticert `data` (spec 2.4: one transaction, one time; the `Date:` header is compared in
+/// [`super::visible`]). Neither is a clock (the caller's validation time is), but a signing
+/// time years away from the signed `data` is a backdated signature.
+fn claimed_times(m: &mut PecMessage<'_>, options: &ReadOptions) {
     let Some(data) = m.daticert.as_ref().map(|d| d.data.time) else {
         return;
     };
@@ -458,11 +464,6 @@ fn claimed_times(m: &mut PecMessage<'_>, headers: &Headers, options: &ReadOption
     let mut claims = Vec::new();
     if let Some(t) = m.signature_report.as_ref().and_then(|r| r.signing_time) {
         claims.push(("the CMS signingTime", t));
-    }
-    if let Some(date) = headers.first("Date")
-        && let Ok(t) = PecTime::parse_rfc5322(date)
-    {
-        claims.push(("the Date header", t));
     }
     for (what, t) in claims {
         let apart = (t.unix_seconds() - data.unix_seconds()).abs();

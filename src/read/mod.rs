@@ -17,11 +17,16 @@
 //! deviation found with its option off is reported as `pec-deviation` (an error).
 //!
 //! The times the message claims (CMS `signingTime`, daticert `data`, `Date:`) are claims,
-//! checked against each other (`pec-time-mismatch` beyond
+//! checked against each other (`pec-time-mismatch`, `pec-date-mismatch` beyond
 //! [`ReadOptions::claimed_time_tolerance`]); the time trust is judged at is the caller's.
+//!
+//! Every header a client shows is compared with what the signed parts certify: `From` (one
+//! mailbox, the prescribed display name), `Sender`, `Reply-To`, `To`, `Cc` (an envelope's as
+//! its signed original has them), `Date` and `Subject` (exactly `oggetto`).
 
 mod check;
 pub(crate) mod entity;
+mod visible;
 
 use entity::Split;
 
@@ -51,7 +56,8 @@ pub struct ReadOptions {
     /// How `daticert.xml` is read (strict or lenient, limits).
     pub daticert: ParseOptions,
     /// How far the times the message claims (CMS `signingTime`, daticert `data`, the
-    /// `Date:` header) may disagree with each other before it is `pec-time-mismatch`, in
+    /// `Date:` header) may disagree with each other before it is `pec-time-mismatch` (or
+    /// `pec-date-mismatch` for the header), in
     /// seconds. Default: 300 (providers sign, write daticert and date the message within one
     /// transaction; clocks are kept within a second of UTC, spec 9).
     pub claimed_time_tolerance: u32,
@@ -729,6 +735,7 @@ fn read_entity<'a>(
         Some(Bytes::Owned(v)) => Some(v.clone()),
         None => None,
     };
+    visible::check(m, headers, original.as_deref(), cx.store, options);
     if let Some(original) = original {
         if m.kind == Some(MessageKind::DeliveryShort) {
             m.hashes = hashes(&original);

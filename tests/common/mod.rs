@@ -3,6 +3,7 @@
 
 pub mod forge;
 pub mod messages;
+pub mod real;
 
 use std::path::{Path, PathBuf};
 

@@ -1,0 +1,842 @@
+//! A differential oracle: what we call `valid` must be the same message to the other MIME
+//! parsers in use, Python's `email` (under its compat32 and default policies) and
+//! mail-parser 0.11.
+//!
+//! The real valid corpus messages and every built message are mutated in their unsigned
+//! bytes (the top-level header block, the preamble, the signature part, the epilogue): CR,
+//! LF, NUL, `;`, `*`, `\`, quotes, blanks inserted; parameters added and repeated; delimiter-
+//! like lines; header lines added; header values changed; the attacks of issue 15 (cases A to
+//! D, the lone-CR subject). Each mutant is read by us and by the three other readers. A
+//! mutant whose view, to any of them, differs from its original's view (the parts and their
+//! types, each part's decoded bytes, the decoded subject and the PEC headers, the mailboxes of
+//! `From`, `Sender`, `Reply-To`, `To`, `Cc`, the `Date`) is a differential, and must not be
+//! `valid`: it must carry an error diagnostic. The run is seeded and reproducible; it prints
+//! the mutants tried, the differentials found and those flagged.
+//!
+//! Every unmutated message is also checked as it is: for each other reader, the first part
+//! of the `multipart/signed` must be what that reader makes of the bytes our signature check
+//! covered.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::io::Write;
+
+use common::messages::{fixture, store};
+use common::{corpus_dir, now, real, scratch, skip_without_corpus};
+use pecmail::PecTime;
+use pecmail::Severity;
+use pecmail::mime::{SignedMessage, SplitOptions};
+use pecmail::read::{PecMessage, ReadOptions, read};
+use pecmail::trust::TrustStore;
+use serde_json::{Value, json};
+use sha2::Digest;
+
+/// A valid message to mutate, and how it is read.
+struct Subject {
+    name: String,
+    raw: Vec<u8>,
+    store: std::rc::Rc<TrustStore>,
+    at: PecTime,
+    options: ReadOptions,
+}
+
+/// SplitMix64: a seeded, reproducible stream.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+
+    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.below(items.len())]
+    }
+}
+
+fn subjects() -> Vec<Subject> {
+    let mut out = Vec::new();
+    match corpus_dir() {
+        Some(dir) => {
+            for t in real::trusted(&dir) {
+                let store = std::rc::Rc::new(t.store);
+                // Messages a repository stored with LF line ends are mutated in the CR LF
+                // form their provider sent (the one the signature covers).
+                let raw = pecmail::mime::canonical_crlf(&t.raw).into_owned();
+                // A few real messages are not valid (a subject the provider changed, say):
+                // only valid messages are mutated, since only they can be forged into valid.
+                if !read(&raw, &store, t.at, &t.options).unwrap().is_valid() {
+                    continue;
+                }
+                out.push(Subject {
+                    name: t.path,
+                    raw,
+                    store,
+                    at: t.at,
+                    options: t.options,
+                });
+            }
+            assert!(out.len() >= 12, "{} real valid messages", out.len());
+        }
+        None => skip_without_corpus("the differential oracle over the real messages"),
+    }
+    let built_store = std::rc::Rc::new(store());
+    for b in fixture() {
+        out.push(Subject {
+            name: format!("built {}", b.name),
+            raw: b.bytes,
+            store: built_store.clone(),
+            at: now(),
+            options: ReadOptions::strict(),
+        });
+    }
+    out
+}
+
+/// The unsigned regions of a split message: header block, preamble, after the signed part.
+struct Regions {
+    /// Offsets of the starts of the top-level header lines (each field's first line).
+    field_starts: Vec<usize>,
+    body_start: usize,
+    preamble_end: usize,
+    signed_end: usize,
+    boundary: String,
+    /// Where the top-level `Content-Type`'s parameters start (its first `;`) and end.
+    content_type_params: usize,
+    content_type_end: usize,
+}
+
+fn regions(raw: &[u8]) -> Regions {
+    let s = SignedMessage::parse(raw, &SplitOptions::default()).unwrap();
+    let mut field_starts = Vec::new();
+    let mut content_type_end = 0;
+    let mut content_type_params = 0;
+    for (name, value) in s.headers() {
+        let start = name.as_ptr() as usize - raw.as_ptr() as usize;
+        field_starts.push(start);
+        if name.eq_ignore_ascii_case(b"Content-Type") {
+            let start = value.as_ptr() as usize - raw.as_ptr() as usize;
+            content_type_end = start + value.len();
+            content_type_params = start + value.iter().position(|&b| b == b';').unwrap();
+        }
+    }
+    let boundary = s.boundary().to_owned();
+    let preamble_end = s.signed_range().start - (boundary.len() + 4);
+    Regions {
+        field_starts,
+        body_start: s.body_start(),
+        preamble_end,
+        signed_end: s.signed_range().end,
+        boundary,
+        content_type_params,
+        content_type_end,
+    }
+}
+
+fn insert(raw: &[u8], at: usize, what: &[u8]) -> Vec<u8> {
+    let mut out = raw[..at].to_vec();
+    out.extend_from_slice(what);
+    out.extend_from_slice(&raw[at..]);
+    out
+}
+
+/// Replaces the value of the first top-level `name` field.
+fn set_value(raw: &[u8], body_start: usize, name: &str, value: &str) -> Option<Vec<u8>> {
+    let head = &raw[..body_start];
+    let text = String::from_utf8_lossy(head);
+    let mut at = 0;
+    for line in text.split_inclusive("\r\n") {
+        if line
+            .split_once(':')
+            .is_some_and(|(n, _)| n.eq_ignore_ascii_case(name))
+        {
+            // The field runs to the next line that does not fold.
+            let mut end = at + line.len();
+            while matches!(raw.get(end), Some(b' ' | b'\t')) {
+                end += raw[end..].windows(2).position(|w| w == b"\r\n")? + 2;
+            }
+            let mut out = raw[..at].to_vec();
+            out.extend_from_slice(format!("{name}: {value}\r\n").as_bytes());
+            out.extend_from_slice(&raw[end..]);
+            return Some(out);
+        }
+        at += line.len();
+    }
+    None
+}
+
+fn value_of(raw: &[u8], name: &str) -> Option<String> {
+    let s = SignedMessage::parse(raw, &SplitOptions::default()).ok()?;
+    s.headers()
+        .find(|(n, _)| n.eq_ignore_ascii_case(name.as_bytes()))
+        .map(|(_, v)| {
+            String::from_utf8_lossy(v)
+                .replace("\r\n", "")
+                .trim()
+                .to_owned()
+        })
+}
+
+const SPECIALS: &[&[u8]] = &[
+    b"\r", b"\n", b"\0", b";", b"*", b"\\", b"\"", b" ", b"\t", b"(", b":", b"\r\n", b"\r\n ",
+    b"=?", b"?=", b"<", b",",
+];
+
+/// One mutant of `raw`: its class and bytes.
+fn mutate(raw: &[u8], r: &Regions, rng: &mut Rng) -> (&'static str, Vec<u8>) {
+    let b = &r.boundary;
+    let forged_parts = "--EVIL\r\nContent-Type: text/plain\r\n\r\nFORGED TEXT\r\n--EVIL\r\n\
+         Content-Type: application/xml; name=\"daticert.xml\"\r\n\r\n\
+         <postacert tipo=\"accettazione\" errore=\"nessuno\"><intestazione>\
+         <mittente>forger@evil.example</mittente></intestazione></postacert>\r\n--EVIL--\r\n";
+    match rng.below(7) {
+        0 => {
+            // A special byte in a header line (after the name's first byte, so that the
+            // field stays a field).
+            let at = 1 + rng.below(r.body_start - 3);
+            (
+                "byte in the header block",
+                insert(raw, at, rng.pick::<&[u8]>(SPECIALS)),
+            )
+        }
+        1 => {
+            let (from, to) = match rng.below(2) {
+                0 => (r.body_start, r.preamble_end.max(r.body_start)),
+                _ => (r.signed_end, raw.len()),
+            };
+            let at = from + rng.below(to - from + 1);
+            (
+                "byte in the preamble, signature part or epilogue",
+                insert(raw, at, rng.pick::<&[u8]>(SPECIALS)),
+            )
+        }
+        2 => {
+            let params = [
+                "; boundary*=''EVIL".to_owned(),
+                "; boundary*0=EVIL".to_owned(),
+                "; boundary*0*=''EVIL".to_owned(),
+                "; BOUNDARY=\"EVIL\"".to_owned(),
+                "; boundary=\"EVIL\"".to_owned(),
+                format!("; boundary=\"{b}\""),
+                "; protocol=\"text/plain\"".to_owned(),
+                "; protocol*=''text%2Fplain".to_owned(),
+                "; micalg=md5".to_owned(),
+                "; name*=''x".to_owned(),
+                "; x=\"a;boundary=EVIL\"".to_owned(),
+                "; (comment) x=y".to_owned(),
+                ";;".to_owned(),
+                "; x=y".to_owned(),
+            ];
+            // Readers take the first or the last of two: both places are tried.
+            let at = if rng.below(2) == 0 {
+                r.content_type_params
+            } else {
+                r.content_type_end
+            };
+            (
+                "Content-Type parameter",
+                insert(raw, at, rng.pick(&params).as_bytes()),
+            )
+        }
+        3 => {
+            let lines = [
+                "--EVIL\r\n".to_owned(),
+                format!("--{b}\r\n"),
+                format!("--{b}x\r\n"),
+                format!("--{b}--\r\n"),
+                format!("x\r--{b}\r\n"),
+                format!("x --{b}\r\n"),
+                "--\r\n".to_owned(),
+                forged_parts.to_owned(),
+            ];
+            let line = rng.pick(&lines).clone();
+            let at = if rng.below(2) == 0 {
+                r.body_start
+            } else {
+                raw.len()
+            };
+            ("delimiter-like line", insert(raw, at, line.as_bytes()))
+        }
+        4 => {
+            let lines = [
+                "Subject: ACCETTAZIONE: FORGED\r\n",
+                "From: forger@evil.example\r\n",
+                "From: \"Per conto di: direttore@tribunale.example\" <posta-certificata@evil.example>\r\n",
+                "Sender: forger@evil.example\r\n",
+                "Reply-To: attacker@evil.example\r\n",
+                "To: victim@evil.example\r\n",
+                "Cc: witness@evil.example\r\n",
+                "Date: Mon, 1 Jan 2001 00:00:00 +0000\r\n",
+                "Content-Type: text/plain\r\n",
+                "Content-Transfer-Encoding: base64\r\n",
+                "MIME-Version: 2.0\r\n",
+                "X-Ricevuta: errore-consegna\r\n",
+                "X-Filler: x\rSubject: ACCETTAZIONE: FORGED SUBJECT\r\n",
+                "Subject : obsolete\r\n",
+                "X-Note: harmless\r\n",
+                "Received: from x by y; Mon, 1 Jan 2001 00:00:00 +0000\r\n",
+            ];
+            let at = *rng.pick(&r.field_starts);
+            ("header line", insert(raw, at, rng.pick(&lines).as_bytes()))
+        }
+        5 => {
+            let from = value_of(raw, "From").unwrap_or_default();
+            let to = value_of(raw, "To").unwrap_or_default();
+            let subject = value_of(raw, "Subject").unwrap_or_default();
+            let edits: Vec<(&str, String)> = vec![
+                (
+                    "From",
+                    format!(
+                        "\"Per conto di: direttore@tribunale.example\" <{}>",
+                        from.rsplit('<').next().unwrap_or("").trim_end_matches('>')
+                    ),
+                ),
+                ("From", format!("{from}, second@evil.example")),
+                ("From", format!("Group: {from};")),
+                ("To", format!("{to}, extra@evil.example")),
+                ("To", "victim@evil.example".to_owned()),
+                ("Date", "Mon, 1 Jan 2001 00:00:00 +0000".to_owned()),
+                ("Date", "not a date".to_owned()),
+                ("Subject", format!("{subject}\u{8}")),
+                ("Subject", format!("{subject} ")),
+                ("Subject", subject.replacen(' ', "  ", 1)),
+                ("Subject", format!("{subject}\u{7f}")),
+            ];
+            let (name, value) = rng.pick(&edits);
+            match set_value(raw, r.body_start, name, value) {
+                Some(m) => ("header value", m),
+                None => (
+                    "header value",
+                    insert(raw, 0, format!("{name}: {value}\r\n").as_bytes()),
+                ),
+            }
+        }
+        _ => {
+            // The attacks of issue 15, with the forged parts in the preamble.
+            let evil = "X-Filler: x\rContent-Type: multipart/mixed; boundary=\"EVIL\"\r\n";
+            let m = match rng.below(5) {
+                0 => insert(
+                    &insert(raw, r.body_start, forged_parts.as_bytes()),
+                    0,
+                    evil.as_bytes(),
+                ),
+                1 => {
+                    let m = insert(raw, r.body_start, forged_parts.as_bytes());
+                    let ct = value_of(raw, "Content-Type").unwrap();
+                    let forged = ct.replacen("boundary", "boundary*=''EVIL; boundary", 1);
+                    set_value(&m, r.body_start, "Content-Type", &forged).unwrap()
+                }
+                2 => {
+                    let ct = value_of(raw, "Content-Type").unwrap();
+                    let quoted = ct.replacen(&format!("\"{b}\""), &format!("\"\\{b}\""), 1);
+                    set_value(raw, r.body_start, "Content-Type", &quoted).unwrap()
+                }
+                3 => {
+                    let line = format!("x\r--{b}\r\nContent-Type: text/plain\r\n\r\nFORGED\r\n");
+                    insert(raw, r.body_start, line.as_bytes())
+                }
+                _ => insert(
+                    raw,
+                    0,
+                    b"X-Filler: x\rSubject: ACCETTAZIONE: FORGED SUBJECT\r\n",
+                ),
+            };
+            ("attack of issue 15", m)
+        }
+    }
+}
+
+/// Python's views of many messages, in one run of `tests/support/differential.py`.
+fn python(messages: &[&[u8]]) -> Vec<(Value, Value)> {
+    let batch = scratch("differential.batch");
+    let mut f = std::fs::File::create(&batch).unwrap();
+    for m in messages {
+        f.write_all(&(m.len() as u32).to_be_bytes()).unwrap();
+        f.write_all(m).unwrap();
+    }
+    drop(f);
+    let script = common::repo_root().join("tests/support/differential.py");
+    let out = std::process::Command::new("python3")
+        .arg(&script)
+        .arg(&batch)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run python3 ({e}); the tests need it on PATH"));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let views: Vec<(Value, Value)> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            let mut v: Value = serde_json::from_str(l).unwrap();
+            (v["compat32"].take(), v["default"].take())
+        })
+        .collect();
+    assert_eq!(views.len(), messages.len());
+    views
+}
+
+fn sha16(bytes: &[u8]) -> String {
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .take(8)
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// mail-parser's view, in the shape of the Python one.
+fn mail_parser(raw: &[u8]) -> Value {
+    use mail_parser::{MessageParser, MimeHeaders, PartType};
+    fn ctype(p: &mail_parser::MessagePart<'_>) -> String {
+        p.content_type()
+            .map(|c| format!("{}/{}", c.ctype(), c.subtype().unwrap_or("")).to_ascii_lowercase())
+            .unwrap_or_else(|| "text/plain".to_owned())
+    }
+    fn tree(m: &mail_parser::Message<'_>, p: &mail_parser::MessagePart<'_>, depth: usize) -> Value {
+        let name = p.attachment_name();
+        match &p.body {
+            PartType::Multipart(ids) if depth < 16 => json!([
+                ctype(p),
+                name,
+                ids.iter()
+                    .filter_map(|i| m.part(*i))
+                    .map(|c| tree(m, c, depth + 1))
+                    .collect::<Vec<_>>()
+            ]),
+            PartType::Message(inner) if depth < 16 => {
+                json!([ctype(p), name, [tree(inner, inner.root_part(), depth + 1)]])
+            }
+            _ => json!([ctype(p), name, sha16(p.contents())]),
+        }
+    }
+    let Some(m) = MessageParser::default().parse(raw) else {
+        return json!({"error": "unparsable"});
+    };
+    let root = m.root_part();
+    let addresses = |a: Option<&mail_parser::Address<'_>>| -> Value {
+        a.map(|a| {
+            a.iter()
+                .map(|x| json!([x.name(), x.address()]))
+                .collect::<Vec<_>>()
+        })
+        .into()
+    };
+    let parts: Value = match &root.body {
+        PartType::Multipart(ids) => ids
+            .iter()
+            .filter_map(|i| m.part(*i))
+            .map(|c| tree(&m, c, 1))
+            .collect::<Vec<_>>()
+            .into(),
+        _ => Value::Null,
+    };
+    json!({
+        "root": ctype(root),
+        "boundary": root.content_type().and_then(|c| c.attribute("boundary")),
+        "parts": parts,
+        "subject": m.subject(),
+        "from": addresses(m.from()),
+        "sender": addresses(m.sender()),
+        "reply-to": addresses(m.reply_to()),
+        "to": addresses(m.to()),
+        "cc": addresses(m.cc()),
+        "date": m.date().map(|d| d.to_timestamp()),
+    })
+}
+
+/// Refused: not valid, and either an error diagnostic says why, or the message is not read
+/// as PEC at all (the mutation took its PEC structure away, to us as to the others).
+fn flagged(m: &PecMessage<'_>) -> bool {
+    !m.is_valid()
+        && (m.kind.is_none() || m.diagnostics.iter().any(|d| d.severity == Severity::Error))
+}
+
+/// The three other readers' views of one message.
+#[derive(PartialEq, Debug)]
+struct Views {
+    compat32: Value,
+    default: Value,
+    mail_parser: Value,
+}
+
+impl Views {
+    /// Which readers see something else than in `other`.
+    fn differ(&self, other: &Views) -> Vec<&'static str> {
+        let mut out = Vec::new();
+        if self.compat32 != other.compat32 {
+            out.push("python-compat32");
+        }
+        if self.default != other.default {
+            out.push("python-default");
+        }
+        if self.mail_parser != other.mail_parser {
+            out.push("mail-parser");
+        }
+        out
+    }
+}
+
+/// Mutants per message: enough to cover every class many times over in a few seconds.
+const MUTANTS_PER_MESSAGE: usize = 160;
+
+#[test]
+fn no_reader_sees_another_message_in_what_we_call_valid() {
+    let subjects = subjects();
+    let mut rng = Rng(0x5eed_0015);
+    // The originals, their signed entities, then the mutants.
+    let mut inputs: Vec<(usize, &'static str, Vec<u8>)> = Vec::new();
+    let mut entities = Vec::new();
+    for (i, s) in subjects.iter().enumerate() {
+        let split = SignedMessage::parse(&s.raw, &SplitOptions::default()).unwrap();
+        entities.push(split.signed_content().to_vec());
+        let r = regions(&s.raw);
+        for _ in 0..MUTANTS_PER_MESSAGE {
+            let (class, bytes) = mutate(&s.raw, &r, &mut rng);
+            inputs.push((i, class, bytes));
+        }
+    }
+    let mut all: Vec<&[u8]> = subjects.iter().map(|s| s.raw.as_slice()).collect();
+    all.extend(entities.iter().map(Vec::as_slice));
+    all.extend(inputs.iter().map(|(_, _, b)| b.as_slice()));
+    let py = python(&all);
+    let views = |k: usize| Views {
+        compat32: py[k].0.clone(),
+        default: py[k].1.clone(),
+        mail_parser: mail_parser(all[k]),
+    };
+    let n = subjects.len();
+
+    // Each original as it is: the other readers' first part is what we verified.
+    for (i, s) in subjects.iter().enumerate() {
+        let whole = views(i);
+        let entity = views(n + i);
+        for (reader, w, e) in [
+            ("python-compat32", &whole.compat32, &entity.compat32),
+            ("python-default", &whole.default, &entity.default),
+            ("mail-parser", &whole.mail_parser, &entity.mail_parser),
+        ] {
+            assert_eq!(w["root"], "multipart/signed", "{} ({reader})", s.name);
+            let parts = w["parts"]
+                .as_array()
+                .unwrap_or_else(|| panic!("{} ({reader})", s.name));
+            assert_eq!(parts.len(), 2, "{} ({reader})", s.name);
+            assert_eq!(parts[0][0], e["root"], "{} ({reader})", s.name);
+            assert_eq!(
+                parts[0][2], e["parts"],
+                "{} ({reader}): the first part is not what was verified",
+                s.name
+            );
+        }
+    }
+
+    // The mutants.
+    let originals: Vec<Views> = (0..n).map(views).collect();
+    let mut tried = 0;
+    let mut found = 0;
+    let mut caught = 0;
+    let mut refused_alike = 0;
+    let mut by_class: BTreeMap<&str, (usize, usize, usize)> = BTreeMap::new();
+    let mut missed = Vec::new();
+    for (k, (i, class, bytes)) in inputs.iter().enumerate() {
+        let s = &subjects[*i];
+        // An input that cannot be read at all (no header block) is refused outright.
+        let ours = read(bytes, &s.store, s.at, &s.options).ok();
+        let (valid, flag) = match &ours {
+            Some(m) => (m.is_valid(), flagged(m)),
+            None => (false, true),
+        };
+        let theirs = views(2 * n + k);
+        let differ = theirs.differ(&originals[*i]);
+        tried += 1;
+        let entry = by_class.entry(class).or_default();
+        entry.0 += 1;
+        if !differ.is_empty() {
+            found += 1;
+            entry.1 += 1;
+            if flag {
+                caught += 1;
+                entry.2 += 1;
+            } else if missed.len() < 12 {
+                // Where the mutant departs from its original, and what it says there.
+                let at = s
+                    .raw
+                    .iter()
+                    .zip(bytes.iter())
+                    .take_while(|(a, b)| a == b)
+                    .count();
+                let from = at.saturating_sub(80);
+                missed.push(format!(
+                    "{} / {class}: {differ:?} see another message, we say {}; at byte {at}: \
+                     {:?} became {:?}",
+                    s.name,
+                    if valid {
+                        "valid"
+                    } else {
+                        "invalid without an error"
+                    },
+                    String::from_utf8_lossy(&s.raw[from..(at + 60).min(s.raw.len())]),
+                    String::from_utf8_lossy(&bytes[from..(at + 60).min(bytes.len())]),
+                ));
+            } else {
+                missed.push(String::new());
+            }
+        } else if !valid {
+            refused_alike += 1;
+        }
+    }
+    eprintln!(
+        "differential oracle: {tried} mutants of {n} messages tried, {found} differentials \
+         found, {caught} flagged; {refused_alike} mutants refused though every reader saw the \
+         original"
+    );
+    for (class, (t, f, c)) in &by_class {
+        eprintln!("  {class}: {t} tried, {f} differentials, {c} flagged");
+    }
+    assert!(
+        missed.is_empty(),
+        "{} differentials not flagged:\n{}",
+        missed.len(),
+        missed
+            .iter()
+            .filter(|m| !m.is_empty())
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n\n")
+    );
+    assert!(
+        found > tried / 4,
+        "the mutants must produce differentials to test anything"
+    );
+}
+
+/// The real valid messages only (the corpus must be there).
+fn real_subjects() -> Vec<Subject> {
+    let all = subjects();
+    let real: Vec<Subject> = all
+        .into_iter()
+        .filter(|s| !s.name.starts_with("built "))
+        .collect();
+    assert!(real.len() >= 12, "{} real valid messages", real.len());
+    real
+}
+
+/// The diagnostic codes of a reading of `bytes` as `s` is read.
+fn codes_of(s: &Subject, bytes: &[u8]) -> Vec<pecmail::DiagnosticCode> {
+    let m = read(bytes, &s.store, s.at, &s.options).unwrap();
+    m.diagnostics.iter().map(|d| d.code).collect()
+}
+
+/// Issue 15, cases A to D and the lone-CR subject, on every real valid message: Python's
+/// `email` is shown a forged part or subject, and we refuse the message as ambiguous.
+#[test]
+fn the_unsigned_byte_attacks_on_real_messages_are_refused_as_ambiguous() {
+    use pecmail::DiagnosticCode::MimeAmbiguous;
+    let real = real_subjects();
+    let forged_parts = "--EVIL\r\nContent-Type: text/plain\r\n\r\nFORGED TEXT\r\n--EVIL--\r\n";
+    let mut cases: Vec<(String, &'static str, Vec<u8>)> = Vec::new();
+    for s in &real {
+        let r = regions(&s.raw);
+        let b = &r.boundary;
+        let ct = value_of(&s.raw, "Content-Type").unwrap();
+        let with_parts = insert(&s.raw, r.body_start, forged_parts.as_bytes());
+        let a = insert(
+            &with_parts,
+            0,
+            b"X-Filler: x\rContent-Type: multipart/mixed; boundary=\"EVIL\"\r\n",
+        );
+        let bb = set_value(
+            &with_parts,
+            r.body_start,
+            "Content-Type",
+            &ct.replacen("boundary", "boundary*=''EVIL; boundary", 1),
+        )
+        .unwrap();
+        let c = set_value(
+            &s.raw,
+            r.body_start,
+            "Content-Type",
+            &ct.replacen(&format!("\"{b}\""), &format!("\"\\{b}\""), 1),
+        )
+        .unwrap();
+        let d = insert(
+            &s.raw,
+            r.body_start,
+            format!("x\r--{b}\r\nContent-Type: text/plain\r\n\r\nFORGED TEXT\r\n").as_bytes(),
+        );
+        let e = insert(
+            &s.raw,
+            0,
+            b"X-Filler: x\rSubject: ACCETTAZIONE: FORGED SUBJECT\r\n",
+        );
+        for (case, bytes) in [
+            ("A", a),
+            ("B", bb),
+            ("C", c),
+            ("D", d),
+            ("lone-CR subject", e),
+        ] {
+            cases.push((s.name.clone(), case, bytes));
+        }
+    }
+    let all: Vec<&[u8]> = real
+        .iter()
+        .map(|s| s.raw.as_slice())
+        .chain(cases.iter().map(|(_, _, b)| b.as_slice()))
+        .collect();
+    let py = python(&all);
+    for (k, (name, case, bytes)) in cases.iter().enumerate() {
+        let s = real.iter().find(|s| &s.name == name).unwrap();
+        let original = &py[real.iter().position(|x| &x.name == name).unwrap()];
+        let seen = &py[real.len() + k];
+        // Python is shown another message, under one policy at least (C: compat32 keeps the
+        // backslash, so it finds no part; B: the default policy takes EVIL).
+        assert!(
+            seen.0 != original.0 || seen.1 != original.1,
+            "{name} case {case}: Python sees the original"
+        );
+        let codes = codes_of(s, bytes);
+        assert!(
+            codes.contains(&MimeAmbiguous),
+            "{name} case {case}: {codes:?}"
+        );
+    }
+}
+
+/// Each change of a shown header that daticert or the signed original certifies, on every
+/// real valid message that carries the header: its own error diagnostic.
+#[test]
+fn every_certified_header_change_has_its_own_error_on_the_real_messages() {
+    use pecmail::DiagnosticCode::*;
+    let real = real_subjects();
+    let mut checked: BTreeMap<&str, usize> = BTreeMap::new();
+    for s in &real {
+        let r = regions(&s.raw);
+        let before = codes_of(s, &s.raw);
+        let from = value_of(&s.raw, "From").unwrap();
+        let address = from
+            .rsplit('<')
+            .next()
+            .unwrap()
+            .trim_end_matches('>')
+            .to_owned();
+        let mut changes: Vec<(&str, Vec<u8>, pecmail::DiagnosticCode)> = vec![
+            (
+                "From display name",
+                set_value(
+                    &s.raw,
+                    r.body_start,
+                    "From",
+                    &format!("\"Per conto di: direttore@tribunale.example\" <{address}>"),
+                )
+                .unwrap(),
+                PecFromDisplayName,
+            ),
+            (
+                "second mailbox in From",
+                set_value(
+                    &s.raw,
+                    r.body_start,
+                    "From",
+                    &format!("{from}, other@evil.example"),
+                )
+                .unwrap(),
+                PecFromMailbox,
+            ),
+        ];
+        match value_of(&s.raw, "Reply-To") {
+            Some(_) => changes.push((
+                "changed Reply-To",
+                set_value(&s.raw, r.body_start, "Reply-To", "attacker@evil.example").unwrap(),
+                PecReplyToMismatch,
+            )),
+            None => changes.push((
+                "added Reply-To",
+                insert(&s.raw, 0, b"Reply-To: attacker@evil.example\r\n"),
+                PecReplyToMismatch,
+            )),
+        }
+        if let Some(to) = value_of(&s.raw, "To") {
+            changes.push((
+                "changed To",
+                set_value(
+                    &s.raw,
+                    r.body_start,
+                    "To",
+                    &format!("{to}, victim@evil.example"),
+                )
+                .unwrap(),
+                PecToMismatch,
+            ));
+        }
+        if value_of(&s.raw, "Cc").is_none() {
+            changes.push((
+                "added Cc",
+                insert(&s.raw, 0, b"Cc: witness@evil.example\r\n"),
+                PecCcMismatch,
+            ));
+        }
+        if value_of(&s.raw, "Date").is_some() {
+            changes.push((
+                "changed Date",
+                set_value(
+                    &s.raw,
+                    r.body_start,
+                    "Date",
+                    "Mon, 1 Jan 2001 00:00:00 +0000",
+                )
+                .unwrap(),
+                PecDateMismatch,
+            ));
+        }
+        if let Some(subject) = value_of(&s.raw, "Subject") {
+            for (what, c) in [("BS in Subject", '\u{8}'), ("DEL in Subject", '\u{7f}')] {
+                let forged = format!(
+                    "{}{c}{}",
+                    &subject[..subject.len() - 1],
+                    &subject[subject.len() - 1..]
+                );
+                changes.push((
+                    what,
+                    set_value(&s.raw, r.body_start, "Subject", &forged).unwrap(),
+                    PecSubjectDiffers,
+                ));
+            }
+        }
+        for (what, bytes, code) in changes {
+            assert!(
+                !before.contains(&code),
+                "{}: {code} before any change",
+                s.name
+            );
+            let after = codes_of(s, &bytes);
+            assert!(
+                after.contains(&code),
+                "{} / {what}: expected {code}, got {after:?}",
+                s.name
+            );
+            *checked.entry(what).or_default() += 1;
+        }
+    }
+    eprintln!("certified header changes checked: {checked:?}");
+    for what in [
+        "From display name",
+        "second mailbox in From",
+        "changed To",
+        "changed Date",
+    ] {
+        assert!(
+            checked.get(what).copied().unwrap_or(0) >= 12,
+            "{what}: {checked:?}"
+        );
+    }
+}
