@@ -443,6 +443,9 @@ diagnostic_codes! {
     /// `pec-date-mismatch`: no `Date`, a `Date` that does not read, or one farther from the
     /// daticert `data` than the tolerance.
     PecDateMismatch = "pec-date-mismatch", Error;
+    /// `pec-breve-hashes`: a short delivery receipt's original is not what the breve rule
+    /// gives: a part the rule hashes is not a hash part, or a structure the rule refuses.
+    PecBreveHashes = "pec-breve-hashes", Error;
     /// `pec-signature-refused`: the signature is refused by policy (it verifies with a key
     /// below the minimum size, or uses an algorithm the options refuse).
     PecSignatureRefused = "pec-signature-refused", Error;

@@ -558,3 +558,68 @@ fn the_signer_certificate_must_be_the_emitters() {
     assert_eq!(e.kind(), ErrorKind::InvalidInput);
     let _ = pki("alfa.der");
 }
+
+/// Issue 15: the sender's original is a `multipart/signed` whose second part poses as a hash
+/// part. The receiving provider's breve builder must not certify it: a signed original's
+/// second part is its signature or the original is refused; and with its signature there,
+/// the attachments of the first part are hashed and the signature kept.
+#[test]
+fn the_breve_builder_does_not_certify_a_hash_part_of_the_senders() {
+    let (_, beta_key) = signers("beta").into_iter().next().unwrap();
+    let recipients = messages::recipients();
+    let envelope = TransportEnvelope::new(
+        messages::ORIGINAL.as_bytes(),
+        SENDER,
+        &recipients,
+        "opec-alfa.20260601100000.1@pec.alfa.test",
+        messages::at(0),
+    );
+    let facts = envelope.facts().unwrap();
+    let signed_original = |second: &str| {
+        format!(
+            "From: mario.rossi@pec.alfa.test\r\nTo: anna.bianchi@pec.beta.test\r\n\
+Subject: contratto\r\nMIME-Version: 1.0\r\nContent-Type: multipart/signed; \
+protocol=\"application/pkcs7-signature\"; micalg=sha-256; boundary=\"s\"\r\n\r\n\
+--s\r\nContent-Type: multipart/mixed; boundary=\"m\"\r\n\r\n--m\r\n\
+Content-Type: text/plain\r\n\r\nIl contratto.\r\n--m\r\n\
+Content-Type: application/pdf; name=\"contratto.pdf\"\r\nContent-Transfer-Encoding: base64\r\n\r\n\
+JVBERi0xLjQK\r\n--m--\r\n--s\r\n{second}\r\n--s--\r\n"
+        )
+    };
+    let build = |original: &str| {
+        Delivery::new(
+            &facts,
+            ANNA,
+            ReceiptKind::Short,
+            "beta-3@pec.beta.test",
+            messages::at(2),
+        )
+        .original(original.as_bytes())
+        .prepare(&messages::beta(), &BuildOptions::default())
+        .map(|p| p.sign_with(beta_key.as_ref()).unwrap().into_vec())
+    };
+
+    let smuggled = signed_original(
+        "Content-Type: text/plain; name=\"contratto-firmato.pdf.hash\"\r\n\r\n\
+0123456789abcdef0123456789abcdef01234567",
+    );
+    let e = build(&smuggled).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidInput, "{e}");
+    assert!(e.message().contains("not its signature"), "{e}");
+
+    let honest = signed_original(
+        "Content-Type: application/pkcs7-signature; name=\"smime.p7s\"\r\n\
+Content-Transfer-Encoding: base64\r\n\r\nMAA=",
+    );
+    let bytes = build(&honest).unwrap();
+    let m = read(&bytes, &messages::store(), now(), &ReadOptions::strict()).unwrap();
+    assert!(m.is_valid(), "{:?}", m.diagnostics);
+    let names: Vec<&str> = m.hashes.iter().map(|h| h.name.as_str()).collect();
+    assert_eq!(names, ["contratto.pdf"]);
+    let original = String::from_utf8_lossy(m.original().unwrap());
+    assert!(!original.contains("JVBERi0x"), "the attachment is gone");
+    assert!(
+        original.contains("name=\"smime.p7s\"\r\n"),
+        "the signature stays"
+    );
+}

@@ -458,3 +458,54 @@ fn a_receipt_re_signed_by_another_provider_is_caught() {
     let forged = resign(&message("acceptance"), "beta", |e| e);
     refused("signed by Beta", &forged, PecFromMismatch);
 }
+
+/// The sender's original wrapped in a `multipart/signed` of the sender's own, as the breve
+/// receipt of `delivery-short` carries it, with `second` as the wrapper's second part.
+fn short_receipt_with_signed_original(second: &str) -> Vec<u8> {
+    let bytes = message("delivery-short");
+    resign(&bytes, "beta", |entity| {
+        let inner = "Content-Type: multipart/mixed; boundary=\"client-boundary\"\r\n\r\n";
+        assert!(entity.contains(inner) && entity.contains("--client-boundary--\r\n"));
+        entity
+            .replacen(
+                inner,
+                &format!(
+                    "Content-Type: multipart/signed; protocol=\"application/pkcs7-signature\"; \
+micalg=sha-256; boundary=\"sender-sig\"\r\n\r\n--sender-sig\r\n{inner}"
+                ),
+                1,
+            )
+            .replacen(
+                "--client-boundary--\r\n",
+                &format!("--client-boundary--\r\n--sender-sig\r\n{second}\r\n--sender-sig--\r\n"),
+                1,
+            )
+    })
+}
+
+/// Issue 15: a sender who signs the original with a second part that looks like a hash part
+/// (`contratto-firmato.pdf.hash`, 40 hex digits of the sender's choice). A receipt built the
+/// old way (only the first part of a `multipart/signed` walked, the rest kept as it came) read
+/// valid and certified a hash for an attachment never delivered; now it is an error.
+#[test]
+fn a_breve_receipt_certifying_the_senders_own_hash_part_is_caught() {
+    let smuggled = "Content-Type: text/plain; name=\"contratto-firmato.pdf.hash\"\r\n\
+Content-Disposition: attachment; filename=\"contratto-firmato.pdf.hash\"\r\n\r\n\
+0123456789abcdef0123456789abcdef01234567";
+    let forged = short_receipt_with_signed_original(smuggled);
+    let m = refused("sender's hash part", &forged, PecBreveHashes);
+    assert!(
+        m.hashes.iter().all(|h| h.name != "contratto-firmato.pdf"),
+        "the sender's hash is certified: {:?}",
+        m.hashes
+    );
+    // The same structure with the sender's signature where the signature belongs reads
+    // valid, with the provider's hash only: what is refused is the smuggled part.
+    let signature = "Content-Type: application/pkcs7-signature; name=\"smime.p7s\"\r\n\
+Content-Transfer-Encoding: base64\r\n\r\nMAA=";
+    let honest = short_receipt_with_signed_original(signature);
+    let m = read_strict(&honest);
+    assert!(m.is_valid(), "{:?}", m.diagnostics);
+    let names: Vec<&str> = m.hashes.iter().map(|h| h.name.as_str()).collect();
+    assert_eq!(names, ["fattura-42.pdf"]);
+}

@@ -17,38 +17,66 @@ const MAX_DEPTH: usize = 32;
 /// Parts per multipart at most.
 const MAX_PARTS: usize = 10_000;
 
-/// The original with every attachment replaced by its hash, by the rules documented on
-/// [`Delivery`](super::Delivery).
+/// A part the breve rule replaces by its hash (spec 6.5).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Hashable {
+    /// The whole part, header and body, in the original.
+    pub part: Range<usize>,
+    /// Its body (what the hash is of), in the original.
+    pub body: Range<usize>,
+    /// Its name (`name`, else `filename`, RFC 2231 decoded); `messaggio.eml` for an unnamed
+    /// `message/rfc822`.
+    pub name: String,
+    /// Its disposition type (`attachment` when it has none).
+    pub disposition: String,
+    /// Its media type, lower case (`type/subtype`).
+    pub media_type: String,
+}
+
+/// The parts of `original` the breve rule hashes: the one definition the builder replaces
+/// and the reader checks (spec 6.5). Inside every multipart, at any depth, each part that has
+/// a name, or is a `message/rfc822`, is hashed; the others (text, unnamed parts) are kept,
+/// and a multipart is walked. A `multipart/signed` is walked like any other multipart, but
+/// its second part must be its signature (`application/pkcs7-signature` or the `x-` form),
+/// which is kept: it is the sender's, not an attachment, and a second part of any other type
+/// is refused, since it would be either kept (and read back as whatever it claims, a forged
+/// `.hash` part say) or hashed where a signature is expected. The top-level entity is never
+/// hashed; an opaque `application/pkcs7-mime` original has nothing to walk.
+pub(crate) fn hashable_parts(original: &[u8]) -> Result<Vec<Hashable>, Error> {
+    let head = parse_block(original, HeaderLimits::default())?;
+    let ct = content_type(&head)?;
+    let mut out = Vec::new();
+    if ct.media_type == "application"
+        && matches!(ct.subtype.as_str(), "pkcs7-mime" | "x-pkcs7-mime")
+    {
+        return Ok(out);
+    }
+    walk(original, 0..original.len(), &head, &ct, 0, &mut out)?;
+    Ok(out)
+}
+
+/// The original with every part [`hashable_parts`] selects replaced by its hash, by the
+/// rules documented on [`Delivery`](super::Delivery).
 pub(crate) fn short_form(original: &[u8]) -> Result<Vec<u8>, Error> {
-    let fail = |e: Error| {
+    let parts = hashable_parts(original).map_err(|e| {
         invalid(format!(
             "original: cannot make the breve form: {}",
             e.message()
         ))
-    };
-    let head = parse_block(original, HeaderLimits::default()).map_err(fail)?;
-    let ct = content_type(&head).map_err(fail)?;
-    if ct.media_type == "application"
-        && matches!(ct.subtype.as_str(), "pkcs7-mime" | "x-pkcs7-mime")
-    {
-        return Ok(original.to_vec());
-    }
-    let mut replacements = Vec::new();
-    walk(
-        original,
-        0..original.len(),
-        &head,
-        &ct,
-        0,
-        &mut replacements,
-    )
-    .map_err(fail)?;
+    })?;
     let mut out = Vec::with_capacity(original.len());
     let mut at = 0;
-    for (range, bytes) in replacements {
-        out.extend_from_slice(original.get(at..range.start).unwrap_or(&[]));
-        out.extend_from_slice(&bytes);
-        at = range.end;
+    for p in parts {
+        let body = original.get(p.body.clone()).unwrap_or(&[]);
+        let hash = sha1::Sha1::digest(body);
+        let hex: String = hash.iter().map(|b| format!("{b:02x}")).collect();
+        out.extend_from_slice(original.get(at..p.part.start).unwrap_or(&[]));
+        out.extend_from_slice(&hash_part(
+            &p.disposition,
+            &format!("{}.hash", p.name),
+            &hex,
+        ));
+        at = p.part.end;
     }
     out.extend_from_slice(original.get(at..).unwrap_or(&[]));
     Ok(out)
@@ -61,7 +89,7 @@ fn content_type(head: &HeaderBlock<'_>) -> Result<ContentType, Error> {
     }
 }
 
-/// Collects, in order, the replacements inside the multipart entity `msg[entity]` whose
+/// Collects, in order, the hashable parts inside the multipart entity `msg[entity]` whose
 /// header is `head` and type `ct`.
 fn walk(
     msg: &[u8],
@@ -69,7 +97,7 @@ fn walk(
     head: &HeaderBlock<'_>,
     ct: &ContentType,
     depth: usize,
-    out: &mut Vec<(Range<usize>, Vec<u8>)>,
+    out: &mut Vec<Hashable>,
 ) -> Result<(), Error> {
     if ct.media_type != "multipart" {
         return Ok(());
@@ -85,11 +113,32 @@ fn walk(
         .ok_or_else(|| Error::new(ErrorKind::MalformedMime, "a multipart without a boundary"))?;
     let body = entity.start + head.body_start..entity.end;
     let parts = multipart::split(msg, body, boundary, MAX_PARTS)?;
-    let children = if ct.subtype == "signed" {
-        parts.parts.get(..1).unwrap_or(&[])
-    } else {
-        &parts.parts[..]
-    };
+    let mut children = &parts.parts[..];
+    if ct.subtype == "signed" {
+        let [first, signature] = &parts.parts[..] else {
+            return Err(Error::new(
+                ErrorKind::MalformedMime,
+                format!(
+                    "a multipart/signed with {} parts instead of two",
+                    parts.parts.len()
+                ),
+            ));
+        };
+        let bytes = msg.get(signature.clone()).unwrap_or(&[]);
+        let sig_ct = content_type(&parse_block(bytes, HeaderLimits::default())?)?;
+        if !(sig_ct.is("application", "pkcs7-signature")
+            || sig_ct.is("application", "x-pkcs7-signature"))
+        {
+            return Err(Error::new(
+                ErrorKind::MalformedMime,
+                format!(
+                    "a multipart/signed whose second part is {}/{}, not its signature",
+                    sig_ct.media_type, sig_ct.subtype
+                ),
+            ));
+        }
+        children = std::slice::from_ref(first);
+    }
     for part in children {
         let bytes = msg.get(part.clone()).unwrap_or(&[]);
         let part_head = parse_block(bytes, HeaderLimits::default())?;
@@ -105,17 +154,15 @@ fn walk(
         });
         let is_message = part_ct.is("message", "rfc822");
         if name.is_some() || is_message {
-            let name = name.unwrap_or_else(|| "messaggio.eml".to_owned());
-            let body = bytes.get(part_head.body_start..).unwrap_or(&[]);
-            let hash = sha1::Sha1::digest(body);
-            let hex: String = hash.iter().map(|b| format!("{b:02x}")).collect();
-            let kind = disposition
-                .map(|(k, _)| k)
-                .unwrap_or_else(|| "attachment".to_owned());
-            out.push((
-                part.clone(),
-                hash_part(&kind, &format!("{name}.hash"), &hex),
-            ));
+            out.push(Hashable {
+                part: part.clone(),
+                body: part.start + part_head.body_start..part.end,
+                name: name.unwrap_or_else(|| "messaggio.eml".to_owned()),
+                disposition: disposition
+                    .map(|(k, _)| k)
+                    .unwrap_or_else(|| "attachment".to_owned()),
+                media_type: format!("{}/{}", part_ct.media_type, part_ct.subtype),
+            });
         } else {
             walk(msg, part.clone(), &part_head, &part_ct, depth + 1, out)?;
         }
@@ -216,6 +263,18 @@ MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"outer\"\r\n\r\npr
         let short = String::from_utf8(short_form(signed.as_bytes()).unwrap()).unwrap();
         assert!(short.contains("a.pdf.hash"));
         assert!(short.contains("name=smime.p7s\r\n\r\nMIAG"), "{short}");
+    }
+
+    #[test]
+    fn a_signed_original_whose_second_part_is_not_a_signature_is_refused() {
+        // The smuggling of issue 15: a ".hash" part of the sender's where the signature goes.
+        let smuggled = "Subject: x\r\nContent-Type: multipart/signed; protocol=\"application/pkcs7-signature\"; micalg=sha-256; boundary=\"s\"\r\n\r\n\
+--s\r\nContent-Type: multipart/mixed; boundary=\"m\"\r\n\r\n--m\r\nContent-Type: text/plain\r\n\r\nt\r\n--m--\r\n\
+--s\r\nContent-Type: text/plain; name=\"contratto-firmato.pdf.hash\"\r\n\r\n0123456789012345678901234567890123456789\r\n--s--\r\n";
+        let e = short_form(smuggled.as_bytes()).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidInput);
+        assert!(e.message().contains("not its signature"), "{e}");
+        assert!(hashable_parts(smuggled.as_bytes()).is_err());
     }
 
     #[test]

@@ -25,7 +25,7 @@
 //! server sends the [`WireMessage`](crate::smime::WireMessage)'s segments with one vectored
 //! write (or takes one buffer with `into_vec`).
 
-mod breve;
+pub(crate) mod breve;
 mod envelope;
 mod notice;
 mod receipt;

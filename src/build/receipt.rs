@@ -217,8 +217,11 @@ impl<'a> TakingInCharge<'a> {
 ///   `text/plain; charset=us-ascii`, 7bit, and its body is the 40 hex digits;
 /// - the MIME structure is otherwise kept byte for byte: headers, preambles, epilogues, the
 ///   parts without a name;
-/// - `multipart/signed` originals: only the first part is processed, the signature is left
-///   as it is (and no longer verifies, as the RT says);
+/// - `multipart/signed` originals (and parts): walked like any multipart, except that the
+///   second part must be the signature (`application/pkcs7-signature` or the `x-` form) and
+///   is left as it is (it no longer verifies, as the RT says); a `multipart/signed` whose
+///   second part is anything else is refused, since a sender could place a `.hash` part of
+///   its own there, which the receipt would then certify;
 /// - `application/pkcs7-mime` originals (signed or encrypted, opaque): nothing can be
 ///   replaced, so the receipt carries the original whole;
 /// - a part that is not a multipart and has no name is kept, even at the top level: a
@@ -227,6 +230,9 @@ impl<'a> TakingInCharge<'a> {
 /// The breve form fails with [`ErrorKind::InvalidInput`](crate::ErrorKind::InvalidInput) when
 /// the MIME structure cannot be read strictly (an ambiguous boundary, say): a provider should
 /// then send a `sintetica` or `completa` receipt rather than a guess.
+///
+/// The reader applies the same rule to a breve receipt it reads: every part the rule selects
+/// must be a hash part, or the receipt has `pec-breve-hashes`.
 #[derive(Debug, Clone)]
 pub struct Delivery<'a> {
     facts: &'a OriginalFacts,

@@ -738,7 +738,10 @@ fn read_entity<'a>(
     visible::check(m, headers, original.as_deref(), cx.store, options);
     if let Some(original) = original {
         if m.kind == Some(MessageKind::DeliveryShort) {
-            m.hashes = hashes(&original);
+            match hashes(&original) {
+                Ok(h) => m.hashes = h,
+                Err(why) => m.add(DiagnosticCode::PecBreveHashes, why),
+            }
         }
         if m.kind == Some(MessageKind::AnomalyEnvelope) {
             if depth + 1 > options.max_depth {
@@ -791,60 +794,39 @@ fn embedded(
     read_at(Cow::Owned(message), None, cx, depth + 1).ok()
 }
 
-/// The `.hash` parts of a short receipt's original.
-fn hashes(original: &[u8]) -> Vec<AttachmentHash> {
-    fn walk(msg: &[u8], range: Range<usize>, depth: usize, out: &mut Vec<AttachmentHash>) {
-        let Some(bytes) = msg.get(range.clone()) else {
-            return;
-        };
-        let Ok(head) = parse_block(bytes, HeaderLimits::default()) else {
-            return;
-        };
-        let ct = head
-            .one("Content-Type")
-            .ok()
-            .flatten()
-            .and_then(|f| ContentType::parse(&f.unfolded()).ok());
-        match ct {
-            Some(ct) if ct.media_type == "multipart" && depth < 32 => {
-                let Some(b) = ct.param("boundary") else {
-                    return;
-                };
-                if let Ok(parts) =
-                    multipart::split(msg, range.start + head.body_start..range.end, b, 10_000)
-                {
-                    for p in parts.parts {
-                        walk(msg, p, depth + 1, out);
-                    }
-                }
-            }
-            Some(ct) => {
-                let name = crate::mime::header::parameter(&ct.params, "name").or_else(|| {
-                    head.one("Content-Disposition")
-                        .ok()
-                        .flatten()
-                        .and_then(|f| crate::mime::header::parse_disposition(&f.unfolded()).ok())
-                        .and_then(|(_, p)| crate::mime::header::parameter(&p, "filename"))
-                });
-                let body = bytes.get(head.body_start..).unwrap_or(&[]);
-                let hex = String::from_utf8_lossy(body).trim().to_ascii_lowercase();
-                if let Some(name) = name.and_then(|n| n.strip_suffix(".hash").map(str::to_owned))
+/// The hash parts of a short receipt's original, by the one breve rule
+/// ([`hashable_parts`](crate::build::breve::hashable_parts)): every part the rule selects
+/// must be a hash part (`text/plain`, named `<name>.hash`, 40 hex digits). What is not,
+/// and a structure the rule refuses, is the error returned: a receipt that certifies a hash
+/// its provider did not compute, or leaves an attachment that should have been hashed.
+fn hashes(original: &[u8]) -> Result<Vec<AttachmentHash>, String> {
+    let parts = crate::build::breve::hashable_parts(original)
+        .map_err(|e| format!("the original is not a breve form: {}", e.message()))?;
+    let mut out = Vec::with_capacity(parts.len());
+    for p in parts {
+        let body = original.get(p.body.clone()).unwrap_or(&[]);
+        let hex = String::from_utf8_lossy(body).trim().to_ascii_lowercase();
+        let name = p.name.strip_suffix(".hash");
+        match name {
+            Some(name)
+                if p.media_type == "text/plain"
                     && hex.len() == 40
-                    && hex.bytes().all(|b| b.is_ascii_hexdigit())
-                    && depth > 0
-                {
-                    out.push(AttachmentHash {
-                        name: words::decode(&name),
-                        sha1: hex,
-                    });
-                }
+                    && hex.bytes().all(|b| b.is_ascii_hexdigit()) =>
+            {
+                out.push(AttachmentHash {
+                    name: words::decode(name),
+                    sha1: hex,
+                });
             }
-            None => {}
+            _ => {
+                return Err(format!(
+                    "the part {:?} ({}) is not replaced by its hash",
+                    p.name, p.media_type
+                ));
+            }
         }
     }
-    let mut out = Vec::new();
-    walk(original, 0..original.len(), 0, &mut out);
-    out
+    Ok(out)
 }
 
 /// The kind a daticert `tipo` alone implies (virus variants and delivery types need more).
