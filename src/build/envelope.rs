@@ -10,17 +10,18 @@ use crate::mime::{address, words};
 use crate::smime::{PendingMessage, Piece};
 use crate::time::PecTime;
 
-/// `From: "Per conto di: <sender>" <service address>` (spec 2.3), with the display name
-/// encoded when the sender is not plain ASCII.
+/// `From: "Per conto di: <sender>" <service address>` (spec 2.3). The display name is an
+/// RFC 5322 phrase, so that every parser reads one mailbox with this name: a quoted string,
+/// or encoded words when the quoted string could not hold it as it is (see
+/// [`words::phrase`]).
 fn on_behalf_from(sender: &str, service: &str) -> String {
-    let display = format!("Per conto di: {sender}");
-    let quotable =
-        display.bytes().all(|b| (b' '..=b'~').contains(&b)) && !display.contains(['"', '\\']);
-    if quotable {
-        format!("From: \"{display}\" <{service}>\r\n")
+    let display = words::phrase(&format!("Per conto di: {sender}"));
+    let line = format!("From: {display} <{service}>\r\n");
+    // Encoded words fold between them; the quoted string of a valid sender fits a line.
+    if line.len() <= 78 {
+        line
     } else {
-        let encoded = words::header("From", &display);
-        format!("{} <{service}>\r\n", encoded.trim_end_matches("\r\n"))
+        line.replace("?= =?", "?=\r\n =?")
     }
 }
 

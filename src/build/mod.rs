@@ -202,16 +202,17 @@ impl EmittingProvider {
     /// A provider with its descriptive name (written in `gestore-emittente`) and signing
     /// identity. The service address (`posta-certificata@<domain>`), the `From` of what it
     /// emits, is the certificate's `rfc822Name`, as spec 2.3 requires. Fails with
-    /// [`ErrorKind::InvalidInput`] when the name is empty or has a line break, or the
+    /// [`ErrorKind::InvalidInput`] when the name is empty or has a control character, or the
     /// certificate is not a provider certificate by the profile of spec 7.2 (the error says
     /// which rule: `digitalSignature`, an extended key usage with e-mail protection, one
     /// plain mailbox per `rfc822Name`, not a CA, the PEC provider policy), since what it
     /// signs would not read as trusted anywhere.
     pub fn new(name: impl Into<String>, identity: SigningIdentity) -> Result<Self, Error> {
         let name = name.into();
-        if name.trim().is_empty() || name.contains(['\r', '\n']) {
-            return Err(invalid("provider name: empty or with a line break"));
+        if name.trim().is_empty() {
+            return Err(invalid("provider name: empty"));
         }
+        check_line("provider name", &name)?;
         crate::trust::provider_certificate(identity.certificate())
             .map_err(|rule| invalid(format!("identity: not a provider certificate: {rule}")))?;
         let service_address = identity
@@ -383,30 +384,65 @@ pub(crate) fn invalid(what: impl Into<String>) -> Error {
     Error::new(ErrorKind::InvalidInput, what)
 }
 
+/// An address the builder writes: the plain RFC 5321 mailbox of
+/// [`builder_address_problem`](address::builder_address_problem).
 pub(crate) fn check_address(field: &str, value: &str) -> Result<(), Error> {
-    if address::is_address(value) {
-        Ok(())
-    } else {
-        Err(invalid(format!("{field}: {value:?} is not a mail address")))
+    match address::builder_address_problem(value) {
+        None => Ok(()),
+        Some(why) => Err(invalid(format!(
+            "{field}: {value:?} is not a mail address a PEC message can carry: {why}"
+        ))),
     }
 }
 
+/// Text written in a header and in `daticert.xml` (a subject, a reason, a name): one line,
+/// and no character that some reader takes for structure or XML cannot hold: controls other
+/// than the tab (C0, DEL, C1), the Unicode line and paragraph separators, U+FFFE and U+FFFF.
 pub(crate) fn check_line(field: &str, value: &str) -> Result<(), Error> {
-    if value.contains(['\r', '\n']) {
-        Err(invalid(format!("{field}: contains CR or LF")))
-    } else {
-        Ok(())
+    match value.chars().find(|&c| {
+        (c.is_control() && c != '\t')
+            || matches!(c, '\u{2028}' | '\u{2029}' | '\u{FFFE}' | '\u{FFFF}')
+    }) {
+        None => Ok(()),
+        Some(c) => Err(invalid(format!(
+            "{field}: contains U+{:04X}, which a header or daticert.xml cannot carry",
+            u32::from(c)
+        ))),
     }
 }
 
-/// A message identifier without angle brackets: printable ASCII, an `@`, no blanks.
+/// A message identifier without angle brackets: the `id-left "@" id-right` of RFC 5322
+/// section 3.6.4, both sides dot-atom text (the right may be a `[...]` literal), with no
+/// `=?` or `?=` (read as encoded words by some), at most 900 characters so that the header
+/// carrying it stays within a line.
 pub(crate) fn check_identifier(field: &str, value: &str) -> Result<(), Error> {
-    let printable = value.bytes().all(|b| b.is_ascii_graphic()) && !value.contains(['<', '>']);
-    if printable && value.contains('@') && !value.starts_with('@') && !value.ends_with('@') {
+    fn dot_atom_text(s: &str) -> bool {
+        !s.is_empty()
+            && s.split('.').all(|w| {
+                !w.is_empty()
+                    && w.bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-/=?^_`{|}~".contains(&b))
+            })
+    }
+    let ok = value.len() <= 900
+        && !value.contains("=?")
+        && !value.contains("?=")
+        && value.split_once('@').is_some_and(|(left, right)| {
+            dot_atom_text(left)
+                && (dot_atom_text(right)
+                    || right
+                        .strip_prefix('[')
+                        .and_then(|r| r.strip_suffix(']'))
+                        .is_some_and(|d| {
+                            d.bytes()
+                                .all(|b| b.is_ascii_graphic() && !b"[]\\@".contains(&b))
+                        }))
+        });
+    if ok {
         Ok(())
     } else {
         Err(invalid(format!(
-            "{field}: {value:?} is not a message identifier (id@domain, no brackets)"
+            "{field}: {value:?} is not a message identifier (id-left@id-right of RFC 5322, no brackets)"
         )))
     }
 }
@@ -913,9 +949,59 @@ mod tests {
         for bad in ["no-at", "<a@b>", "a b@c", "@b", "a@", ""] {
             assert!(check_identifier("id", bad).is_err(), "{bad}");
         }
+        // Issue 15: what other parsers read as another identifier, or not as one.
+        for bad in [
+            "a@b@pec.alfa.test",
+            "\"a\"@b",
+            "a(b)@c",
+            "a,b@c",
+            "a;b@c",
+            "a\\b@c",
+            "a..b@c",
+            ".a@c",
+            "a@b.",
+            "=?x?q?y?=@c",
+            "a@[b@c]",
+            "à@b",
+        ] {
+            assert!(check_identifier("id", bad).is_err(), "{bad}");
+        }
+        for good in [
+            "a.b$c=d+e@f-g.h",
+            "x@[192.0.2.1]",
+            "CAF=x_y@mail.example.com",
+        ] {
+            assert!(check_identifier("id", good).is_ok(), "{good}");
+        }
+        assert!(check_identifier("id", &format!("{}@b", "a".repeat(899))).is_err());
         assert!(check_client_id("m", "<a@b>").is_ok());
         assert!(check_client_id("m", "a@b").is_err());
         let e = check_address("recipients[2]", "not an address").unwrap_err();
         assert!(e.message().starts_with("recipients[2]"));
+        for bad in [
+            "\"a>, <evil@x.test\"@pec.alfa.test",
+            "\"a\u{0}b\"@pec.alfa.test",
+            "rené@pec.alfa.test",
+            "a@pec.àlfa.test",
+            "=?utf-8?q?x?=@pec.alfa.test",
+            "a?=@pec.alfa.test",
+        ] {
+            let e = check_address("sender", bad).unwrap_err();
+            assert!(e.message().starts_with("sender: "), "{e}");
+        }
+        assert!(check_address("sender", "o'neil+pec@pec.alfa.test").is_ok());
+        for bad in [
+            "a\u{0}b",
+            "a\u{1b}b",
+            "a\u{7f}",
+            "a\u{85}",
+            "a\u{2028}b",
+            "\u{FFFE}",
+            "a\rb",
+        ] {
+            let e = check_line("subject", bad).unwrap_err();
+            assert!(e.message().starts_with("subject: contains U+"), "{e}");
+        }
+        assert!(check_line("subject", "Fattura\tn° 42 – giugno 🙂").is_ok());
     }
 }

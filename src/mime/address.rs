@@ -15,6 +15,29 @@ pub(crate) fn is_address(s: &str) -> bool {
     local_ok(local) && domain_ok(domain)
 }
 
+/// Why `s` is not an address a builder may write, or `None` when it is one: the `Mailbox`
+/// of RFC 5321 (section 4.1.2) in its plainest form, a dot-atom local part of at most 64
+/// characters and a domain of LDH labels (or an address literal), ASCII only, at most 254
+/// characters. The quoted local part is refused (RFC 5321 4.1.2 advises against it, and
+/// parsers disagree on its specials: `"a>, <b@x"@y` is one mailbox or two), and so are
+/// non-ASCII addresses (SMTPUTF8 is not PEC's; a domain goes in its `xn--` form), and
+/// `=?` or `?=` anywhere (decoders take them for an encoded word).
+pub(crate) fn builder_address_problem(s: &str) -> Option<&'static str> {
+    if !s.is_ascii() {
+        return Some("not ASCII (write the domain in its xn-- form)");
+    }
+    if s.starts_with('"') {
+        return Some("a quoted local part");
+    }
+    if s.contains("=?") || s.contains("?=") {
+        return Some("it would read as an encoded word");
+    }
+    if !is_address(s) {
+        return Some("not an addr-spec");
+    }
+    None
+}
+
 fn atext(c: char) -> bool {
     c.is_ascii_alphanumeric() || "!#$%&'*+-/=?^_`{|}~".contains(c) || !c.is_ascii()
 }

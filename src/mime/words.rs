@@ -128,37 +128,56 @@ fn cp1252(b: u8) -> char {
 /// runs of words with other characters (or that look like encoded words) become RFC 2047
 /// encoded words (UTF-8, Q), at most 75 characters each; the line is folded at blanks so
 /// that lines stay within 78 characters where the text allows. The result ends with CR LF.
+///
+/// Blanks are kept exactly: readers drop the blanks between two encoded words, and many
+/// (Python's `decode_header`, mail-parser) collapse or trim blanks beside one or at the end
+/// of a value; so every blank beside an encoded run except the one that separates it from a
+/// plain word travels inside the encoding, and trailing blanks are encoded with the word
+/// before them.
 pub(crate) fn header(name: &str, value: &str) -> String {
     let plain = |w: &str| w.bytes().all(|b| (b'!'..=b'~').contains(&b)) && !w.contains("=?");
+    // Words between single blanks: an empty word is one more blank.
+    let words: Vec<&str> = value.split(' ').collect();
+    let mut encoded: Vec<bool> = words.iter().map(|w| !w.is_empty() && !plain(w)).collect();
+    // Trailing blanks, with the word before them.
+    if let Some(last) = words.iter().rposition(|w| !w.is_empty())
+        && last + 1 < words.len()
+    {
+        encoded.iter_mut().skip(last).for_each(|e| *e = true);
+    }
+    // Blanks between or beside encoded words join them.
+    let mut i = 0;
+    while i < words.len() {
+        if encoded.get(i) == Some(&true) {
+            let mut j = i + 1;
+            while words.get(j).is_some_and(|w| w.is_empty()) {
+                j += 1;
+            }
+            let mut k = i;
+            while k > 0 && words.get(k - 1).is_some_and(|w| w.is_empty()) {
+                k -= 1;
+            }
+            encoded.iter_mut().take(i).skip(k).for_each(|e| *e = true);
+            // Up to the next word: into this run, or (that word plain) beside it.
+            encoded.iter_mut().take(j).skip(i).for_each(|e| *e = true);
+            i = j;
+        } else {
+            i += 1;
+        }
+    }
     // Atoms: the pieces between which a fold may go.
     let mut atoms: Vec<String> = Vec::new();
-    let words: Vec<&str> = value.split(' ').collect();
     let mut i = 0;
     while i < words.len() {
         let w = words.get(i).copied().unwrap_or("");
-        if plain(w) || w.is_empty() {
+        if encoded.get(i) != Some(&true) {
             atoms.push(w.to_owned());
             i += 1;
             continue;
         }
-        // A run of words that need encoding; the blanks inside it travel in the encoding
-        // (blanks between adjacent encoded words are dropped by decoders).
-        let mut run = vec![w];
-        i += 1;
-        // Empty words (runs of blanks) join the run when another word to encode follows
-        // them, so that their blanks are not lost between two encoded words.
-        loop {
-            let mut j = i;
-            while words.get(j).is_some_and(|n| n.is_empty()) {
-                j += 1;
-            }
-            match words.get(j) {
-                Some(next) if !plain(next) => {
-                    run.extend(words.get(i..=j).unwrap_or_default());
-                    i = j + 1;
-                }
-                _ => break,
-            }
+        let mut j = i;
+        while encoded.get(j) == Some(&true) {
+            j += 1;
         }
         // The first atom shares its line with the name and cannot fold before it.
         let first_max = if atoms.is_empty() {
@@ -166,7 +185,11 @@ pub(crate) fn header(name: &str, value: &str) -> String {
         } else {
             75
         };
-        atoms.extend(encode_run(&run.join(" "), first_max));
+        atoms.extend(encode_run(
+            &words.get(i..j).unwrap_or_default().join(" "),
+            first_max,
+        ));
+        i = j;
     }
     let mut out = format!("{name}:");
     let mut column = out.len();
@@ -181,6 +204,23 @@ pub(crate) fn header(name: &str, value: &str) -> String {
     }
     out.push_str("\r\n");
     out
+}
+
+/// A display name as an RFC 5322 `phrase`: a quoted string when the text is printable ASCII
+/// with no `"` or `\\` (no quoted-pair, which readers unescape differently) and no `=?`
+/// (read as an encoded word inside quotes by some); otherwise UTF-8 Q encoded words of the
+/// characters RFC 2047 section 5 (3) allows in a phrase, separated by blanks. Each reader
+/// then decodes the same text, and none sees a `:` or `,` that would make a group or a
+/// second mailbox.
+pub(crate) fn phrase(text: &str) -> String {
+    let quotable = text.bytes().all(|b| (b' '..=b'~').contains(&b))
+        && !text.contains(['"', '\\'])
+        && !text.contains("=?");
+    if quotable {
+        format!("\"{text}\"")
+    } else {
+        encode_run(text, 75).join(" ")
+    }
 }
 
 /// Encodes text as UTF-8 Q encoded words of at most 75 characters (the first at most
@@ -218,6 +258,44 @@ fn encode_run(text: &str, first_max: usize) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_phrase_is_quoted_or_encoded_and_decodes_back() {
+        assert_eq!(
+            phrase("Per conto di: mario.rossi@pec.alfa.test"),
+            "\"Per conto di: mario.rossi@pec.alfa.test\""
+        );
+        for text in [
+            "Per conto di: \"a>, <evil@x.test\"@pec.alfa.test",
+            "Per conto di: rené@pec.alfa.test",
+            "Per conto di: =?utf-8?q?x?=@y",
+            "a\\b",
+        ] {
+            let p = phrase(text);
+            assert!(p.starts_with("=?UTF-8?Q?"), "{p}");
+            // Nothing a phrase cannot hold outside an encoded word's own syntax.
+            assert!(
+                p.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"=?_!*+-/ ".contains(&b)),
+                "{p}"
+            );
+            assert_eq!(decode(&p), text);
+        }
+    }
+
+    #[test]
+    fn blanks_beside_encoded_words_and_at_the_end_are_kept() {
+        for (value, written) in [
+            ("A  è", "S: A =?UTF-8?Q?_=C3=A8?=\r\n"),
+            ("è  B", "S: =?UTF-8?Q?=C3=A8_?= B\r\n"),
+            ("A B ", "S: A =?UTF-8?Q?B_?=\r\n"),
+            ("A  B", "S: A  B\r\n"),
+        ] {
+            let h = header("S", value);
+            assert_eq!(h, written, "{value:?}");
+            assert_eq!(decode(h.trim_start_matches("S: ").trim_end()), value);
+        }
+    }
 
     #[test]
     fn decodes_real_subjects() {

@@ -1,6 +1,6 @@
 """What Python's standard email parser shows of many messages, under both its policies.
 
-    python3 differential.py BATCH
+    python3 differential.py BATCH [--builder]
 
 BATCH holds messages, each as a 4-byte big-endian length and the bytes. For each message one
 JSON line is printed: {"compat32": VIEW, "default": VIEW}. A VIEW is what a mail client built
@@ -15,6 +15,11 @@ on this parser would show and act on:
   (compat32: `getaddresses`; default: the header's `addresses`);
 - "time": the `Date` as a POSIX time (or null when it does not parse);
 - "error": set when the parser raised (the rest may then be missing).
+
+With --builder (the builder property test), each view also has "message-id": the
+Message-ID values as written, and compat32 display names are decoded as its clients decode
+them (`decode_header`); these are the intent a builder must meet, not something a mutant
+may change unnoticed.
 
 The tests (tests/differential.rs) compare these views between a message and its mutants, and
 with the bytes our reader verified.
@@ -70,7 +75,10 @@ def mailboxes(values, pol):
             if pol is policy.compat32:
                 # compat32 leaves folding in a value; its clients unfold (RFC 5322 2.2.3).
                 unfolded = str(v).replace("\r\n", "").replace("\n", "")
-                found.extend([n, a] for n, a in email.utils.getaddresses([unfolded]))
+                found.extend(
+                    [text(n, pol) if BUILDER else n, a]
+                    for n, a in email.utils.getaddresses([unfolded])
+                )
             else:
                 found.extend([a.display_name, a.addr_spec] for a in v.addresses)
         except Exception as e:
@@ -97,9 +105,14 @@ def view(raw, pol):
         receipt = m.get_all("x-tiporicevuta") or ["completa"]
         out["receipt"] = [flat(v).lower() for v in receipt]
         out["parts"] = [tree(p) for p in m.get_payload()] if m.is_multipart() else None
+        if BUILDER:
+            out["message-id"] = [flat(v) for v in (m.get_all("message-id") or [])]
     except Exception as e:
         out["error"] = type(e).__name__
     return out
+
+
+BUILDER = "--builder" in sys.argv[2:]
 
 
 def main():
