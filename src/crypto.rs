@@ -107,6 +107,19 @@ impl DigestAlgorithm {
         }
     }
 
+    /// The algorithm a `micalg` label names: the RFC 5751 names, and the forms without the
+    /// hyphen that some providers write (reported by the split as `smime-micalg-label`).
+    pub fn from_micalg(label: &str) -> Option<DigestAlgorithm> {
+        [
+            DigestAlgorithm::Sha1,
+            DigestAlgorithm::Sha256,
+            DigestAlgorithm::Sha384,
+            DigestAlgorithm::Sha512,
+        ]
+        .into_iter()
+        .find(|d| label == d.micalg() || label.eq(&d.micalg().replace('-', "")))
+    }
+
     /// The DER of `DigestInfo { algorithm, digest }` (RFC 8017 section 9.2), the value a raw
     /// RSA PKCS #1 v1.5 operation pads and exponentiates.
     pub fn digest_info(self, digest: &[u8]) -> Vec<u8> {

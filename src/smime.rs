@@ -373,30 +373,39 @@ pub fn verify<'a>(
     options: &MessageVerifyOptions,
 ) -> Result<VerifiedMessage<'a>, Error> {
     let message = SignedMessage::parse(raw, &options.split)?;
-    let signature =
-        cms::verify_detached(message.signed_content(), message.signature(), &options.cms)?;
+    let (signature, mismatch) = verify_split(&message, &options.cms, &crate::x509::Parse)?;
     let mut diagnostics = message.diagnostics().to_vec();
     diagnostics.extend(signature.diagnostics.iter().cloned());
-    let named = match message.micalg() {
-        "sha-1" | "sha1" => Some(DigestAlgorithm::Sha1),
-        "sha-256" | "sha256" => Some(DigestAlgorithm::Sha256),
-        "sha-384" | "sha384" => Some(DigestAlgorithm::Sha384),
-        "sha-512" | "sha512" => Some(DigestAlgorithm::Sha512),
-        _ => None,
-    };
-    if named != Some(signature.digest_algorithm) {
-        diagnostics.push(Diagnostic::new(
-            DiagnosticCode::SmimeMicalgMismatch,
-            format!(
-                "micalg={} but the signer used {}",
-                message.micalg(),
-                signature.digest_algorithm
-            ),
-        ));
-    }
+    diagnostics.extend(mismatch);
     Ok(VerifiedMessage {
         message,
         signature,
         diagnostics,
     })
+}
+
+/// The one signature check of a split message, shared by [`verify`] and the reader: the CMS
+/// signature over the signed entity, with certificates from `certs` (a trust store keeps
+/// those it parsed before), and the `smime-micalg-mismatch` diagnostic when the header's
+/// `micalg` does not name the digest the signer used.
+pub(crate) fn verify_split(
+    message: &SignedMessage<'_>,
+    options: &cms::VerifyOptions,
+    certs: &dyn crate::x509::CertSource,
+) -> Result<(cms::SignatureReport, Option<Diagnostic>), Error> {
+    let report =
+        cms::verify_detached_with(message.signed_content(), message.signature(), options, certs)?;
+    let mismatch = (DigestAlgorithm::from_micalg(message.micalg())
+        != Some(report.digest_algorithm))
+    .then(|| {
+        Diagnostic::new(
+            DiagnosticCode::SmimeMicalgMismatch,
+            format!(
+                "micalg={} but the signer used {}",
+                message.micalg(),
+                report.digest_algorithm
+            ),
+        )
+    });
+    Ok((report, mismatch))
 }

@@ -34,7 +34,7 @@ use std::borrow::Cow;
 use std::ops::Range;
 
 use crate::build::MessageKind;
-use crate::cms::{self, SignatureReport};
+use crate::cms::SignatureReport;
 use crate::daticert::{CertError, Daticert, DaticertKind, ParseOptions, ReceiptKind};
 use crate::error::{Diagnostic, DiagnosticCode, Error, ErrorKind, Severity};
 use crate::mime::header::{ContentType, HeaderLimits, parse_block};
@@ -498,29 +498,10 @@ fn verify_signature(
             );
         }
     }
-    match cms::verify_detached_with(
-        signed.signed_content(),
-        signed.signature(),
-        &options.verify.cms,
-        store,
-    ) {
-        Ok(report) => {
-            let named = match signed.micalg() {
-                "sha-1" | "sha1" => Some(crate::DigestAlgorithm::Sha1),
-                "sha-256" | "sha256" => Some(crate::DigestAlgorithm::Sha256),
-                "sha-384" | "sha384" => Some(crate::DigestAlgorithm::Sha384),
-                "sha-512" | "sha512" => Some(crate::DigestAlgorithm::Sha512),
-                _ => None,
-            };
-            if named != Some(report.digest_algorithm) {
-                m.add(
-                    DiagnosticCode::SmimeMicalgMismatch,
-                    format!(
-                        "micalg={} but the signer used {}",
-                        signed.micalg(),
-                        report.digest_algorithm
-                    ),
-                );
+    match crate::smime::verify_split(signed, &options.verify.cms, store) {
+        Ok((report, mismatch)) => {
+            if let Some(d) = mismatch {
+                m.diagnostics.push(d);
             }
             m.diagnostics.extend(report.diagnostics.iter().cloned());
             m.signature = SignatureStatus::Valid;
