@@ -21,7 +21,7 @@ impl Markers {
     }
 }
 
-pub(crate) fn markers(h: &Headers) -> Markers {
+pub(crate) fn markers(h: &Headers<'_>) -> Markers {
     let values = |name: &str| -> Vec<String> {
         h.all(name, false)
             .into_iter()
@@ -84,7 +84,7 @@ fn marker_for(kind: DaticertKind) -> (&'static str, &'static str) {
 
 pub(crate) fn cross_check(
     m: &mut PecMessage<'_>,
-    headers: &Headers,
+    headers: &Headers<'_>,
     markers: &Markers,
     store: &TrustStore,
     options: &ReadOptions,

@@ -31,13 +31,14 @@ mod visible;
 use entity::Split;
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 use std::ops::Range;
 
 use crate::build::MessageKind;
 use crate::cms::SignatureReport;
 use crate::daticert::{CertError, Daticert, DaticertKind, ParseOptions, ReceiptKind};
 use crate::error::{Diagnostic, DiagnosticCode, Error, ErrorKind, Severity};
-use crate::mime::header::{ContentType, HeaderLimits, parse_block};
+use crate::mime::header::{ContentType, HeaderBlock, HeaderLimits, parse_block};
 use crate::mime::{SignedMessage, canonical_crlf, first_bare_lf, multipart, words};
 use crate::smime::MessageVerifyOptions;
 
@@ -295,7 +296,7 @@ pub fn read<'a>(
         at: at.into(),
         options,
     };
-    read_at(Cow::Borrowed(raw), None, &cx, 0)
+    read_at(Cow::Borrowed(raw), &cx, 0)
 }
 
 /// What every level of a read shares: the trust store, the validation time, the options.
@@ -305,55 +306,56 @@ struct Cx<'s> {
     options: &'s ReadOptions,
 }
 
-/// The message's headers and what the markers claim.
-pub(crate) struct Headers {
-    pub fields: Vec<(String, String)>,
-    /// Each field's name in lower case, and without hyphens too: computed once, since every
-    /// check looks names up.
-    names: Vec<(String, String)>,
+/// The top-level header block as the checks read it: the fields of the one header model
+/// ([`mime::header::Field`](crate::mime::header::Field): name, value and span in the
+/// message), each value unfolded once, and an index by name so that a look-up costs the
+/// fields it finds, not the whole block.
+pub(crate) struct Headers<'a> {
+    pub block: HeaderBlock<'a>,
+    /// Each field's value, unfolded.
+    values: Vec<String>,
+    /// Field positions by name in lower case, and by name without hyphens too.
+    by_name: HashMap<String, Vec<usize>>,
+    by_loose: HashMap<String, Vec<usize>>,
 }
 
-impl Headers {
-    fn from_block(source: &[u8], extra: Option<&[(String, String)]>) -> Result<Self, Error> {
+impl<'a> Headers<'a> {
+    fn parse(source: &'a [u8]) -> Result<Self, Error> {
         let block = parse_block(source, HeaderLimits::default())?;
-        let mut fields: Vec<(String, String)> = extra.map(<[_]>::to_vec).unwrap_or_default();
-        fields.extend(
-            block
-                .fields
-                .iter()
-                .map(|f| (String::from_utf8_lossy(f.name).into_owned(), f.unfolded())),
-        );
-        let names = fields
-            .iter()
-            .map(|(n, _)| {
-                let lower = n.to_ascii_lowercase();
-                let loose = lower.replace('-', "");
-                (lower, loose)
-            })
-            .collect();
-        Ok(Headers { fields, names })
+        let values = block.fields.iter().map(|f| f.unfolded()).collect();
+        let (mut by_name, mut by_loose) = (HashMap::new(), HashMap::new());
+        for (i, f) in block.fields.iter().enumerate() {
+            let lower = String::from_utf8_lossy(f.name).to_ascii_lowercase();
+            by_loose
+                .entry(lower.replace('-', ""))
+                .or_insert_with(Vec::new)
+                .push(i);
+            by_name.entry(lower).or_insert_with(Vec::new).push(i);
+        }
+        Ok(Headers {
+            block,
+            values,
+            by_name,
+            by_loose,
+        })
     }
 
-    /// Every value of a header, by name compared without case (and, with `loose`, without
-    /// hyphens: `X-TipoRicevuta`, `X-Tiporicevuta`, `X-Tipo-Ricevuta`).
+    /// Every value of a header, unfolded, in order, by name compared without case (and,
+    /// with `loose`, without hyphens: `X-TipoRicevuta`, `X-Tiporicevuta`, `X-Tipo-Ricevuta`).
     pub(crate) fn all(&self, name: &str, loose: bool) -> Vec<&str> {
-        let want = if loose {
-            name.to_ascii_lowercase().replace('-', "")
+        let lower = name.to_ascii_lowercase();
+        let found = if loose {
+            self.by_loose.get(&lower.replace('-', ""))
         } else {
-            name.to_ascii_lowercase()
+            self.by_name.get(&lower)
         };
-        self.fields
-            .iter()
-            .zip(&self.names)
-            .filter(|(_, (lower, no_hyphen))| {
-                if loose {
-                    *no_hyphen == want
-                } else {
-                    *lower == want
-                }
+        found
+            .map(|at| {
+                at.iter()
+                    .filter_map(|&i| self.values.get(i).map(String::as_str))
+                    .collect()
             })
-            .map(|((_, v), _)| v.as_str())
-            .collect()
+            .unwrap_or_default()
     }
 
     pub(crate) fn first(&self, name: &str) -> Option<&str> {
@@ -363,7 +365,6 @@ impl Headers {
 
 fn read_at<'a>(
     raw: Cow<'a, [u8]>,
-    wrapper: Option<&[(String, String)]>,
     cx: &Cx<'_>,
     depth: usize,
 ) -> Result<PecMessage<'a>, Error> {
@@ -400,7 +401,7 @@ fn read_at<'a>(
         }
         None => raw,
     };
-    let headers = Headers::from_block(&source, wrapper)?;
+    let headers = Headers::parse(&source)?;
     let mut m = PecMessage {
         source: Cow::Borrowed(&[]),
         kind: None,
@@ -559,7 +560,7 @@ fn read_entity<'a>(
     m: &mut PecMessage<'a>,
     source: &[u8],
     range: Range<usize>,
-    headers: &Headers,
+    headers: &Headers<'_>,
     cx: &Cx<'_>,
     depth: usize,
     markers: check::Markers,
@@ -730,7 +731,7 @@ fn read_entity<'a>(
                     DiagnosticCode::PecDepthLimit,
                     format!("anomaly envelopes nested deeper than {}", options.max_depth),
                 );
-            } else if let Ok(inner) = read_at(Cow::Owned(original), None, cx, depth + 1) {
+            } else if let Ok(inner) = read_at(Cow::Owned(original), cx, depth + 1) {
                 m.inner = Some(Box::new(inner));
             }
         }
@@ -742,7 +743,7 @@ fn read_entity<'a>(
 /// wrapper and keeps the signed body as a part).
 fn embedded(
     source: &[u8],
-    headers: &Headers,
+    headers: &Headers<'_>,
     cx: &Cx<'_>,
     depth: usize,
 ) -> Option<PecMessage<'static>> {
@@ -764,15 +765,18 @@ fn embedded(
             .is_some_and(|c| c.is("multipart", "signed"))
     })?;
     let mut message = Vec::new();
-    for (name, value) in &headers.fields {
-        let skip = ["content-type", "mime-version", "content-transfer-encoding"]
-            .contains(&name.to_ascii_lowercase().as_str());
-        if !skip {
-            message.extend_from_slice(format!("{name}: {value}\r\n").as_bytes());
+    // The wrapper's fields as they were written (spans of the one header model), but those
+    // that describe the wrapper's own body.
+    for f in &headers.block.fields {
+        if !["Content-Type", "MIME-Version", "Content-Transfer-Encoding"]
+            .iter()
+            .any(|n| f.is(n))
+        {
+            message.extend_from_slice(source.get(f.start..f.end)?);
         }
     }
     message.extend_from_slice(source.get(part.clone())?);
-    read_at(Cow::Owned(message), None, cx, depth + 1).ok()
+    read_at(Cow::Owned(message), cx, depth + 1).ok()
 }
 
 /// The hash parts of a short receipt's original, by the one breve rule

@@ -77,7 +77,7 @@ fn copied(original: &[u8]) -> Option<Copied> {
 }
 
 /// The one value of `name`, flattened (repetitions are `pec-duplicate-header`).
-fn one(headers: &Headers, name: &str) -> Option<String> {
+fn one(headers: &Headers<'_>, name: &str) -> Option<String> {
     headers.first(name).map(flat)
 }
 
@@ -85,7 +85,7 @@ fn one(headers: &Headers, name: &str) -> Option<String> {
 /// message, when there is one).
 pub(crate) fn check(
     m: &mut PecMessage<'_>,
-    headers: &Headers,
+    headers: &Headers<'_>,
     original: Option<&[u8]>,
     store: &TrustStore,
     options: &ReadOptions,
