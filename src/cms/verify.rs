@@ -350,8 +350,9 @@ fn check_attributes(
     sig_alg_oid: &ObjectIdentifier,
 ) -> Result<Option<PecTime>, Error> {
     // A set: the attributes of a hostile signature run to a hundred thousand in 1 MiB, and a
-    // search of those seen for each would be quadratic.
-    let mut seen: HashSet<&[u8]> = HashSet::new();
+    // search of those seen for each would be quadratic. Sized by a first pass over the
+    // elements, so that it is not rehashed as it grows.
+    let mut seen: HashSet<&[u8]> = HashSet::with_capacity(attrs.children().count());
     let mut content_type = None;
     let mut message_digest = None;
     let mut signing_time = None;
