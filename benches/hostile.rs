@@ -11,7 +11,6 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::median;
 use pecmail::daticert::{Daticert, ParseOptions};
 use pecmail::read::{ReadOptions, read};
 use pecmail::rules::{Submission, SubmissionPolicy, check_submission};
@@ -70,21 +69,22 @@ Content-Transfer-Encoding: base64\r\n\r\nMAA=\r\n--s--\r\n"
     .into_bytes()
 }
 
+fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
+    let mut out = vec![tag];
+    let bytes: Vec<u8> = content
+        .len()
+        .to_be_bytes()
+        .iter()
+        .copied()
+        .skip_while(|b| *b == 0)
+        .collect();
+    out.push(0x80 | bytes.len() as u8);
+    out.extend_from_slice(&bytes);
+    out.extend_from_slice(content);
+    out
+}
+
 fn cms_set(n: usize) -> Vec<u8> {
-    fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
-        let mut out = vec![tag];
-        let bytes: Vec<u8> = content
-            .len()
-            .to_be_bytes()
-            .iter()
-            .copied()
-            .skip_while(|b| *b == 0)
-            .collect();
-        out.push(0x80 | bytes.len() as u8);
-        out.extend_from_slice(&bytes);
-        out.extend_from_slice(content);
-        out
-    }
     let certs: Vec<u8> = std::iter::repeat_n([0x30u8, 0x00], n).flatten().collect();
     let mut sd = vec![0x02, 0x01, 0x01, 0x31, 0x00];
     sd.extend_from_slice(&[
@@ -97,6 +97,108 @@ fn cms_set(n: usize) -> Vec<u8> {
     ];
     ci.extend(tlv(0xa0, &tlv(0x30, &sd)));
     tlv(0x30, &ci)
+}
+
+/// The first DER element of `b`: the whole element, its content, and what follows it.
+fn der_element(b: &[u8]) -> (&[u8], &[u8], &[u8]) {
+    let (len, header) = match b[1] {
+        l if l < 0x80 => (usize::from(l), 2),
+        l => {
+            let n = usize::from(l & 0x7f);
+            (
+                b[2..2 + n]
+                    .iter()
+                    .fold(0, |a, &x| (a << 8) | usize::from(x)),
+                2 + n,
+            )
+        }
+    };
+    (
+        &b[..header + len],
+        &b[header..header + len],
+        &b[header + len..],
+    )
+}
+
+/// A SignedData whose one SignerInfo names a real certificate (the test PKI's provider
+/// Alfa, carried in it) and has `n` signed attributes of distinct unknown types: each is
+/// read, and checked against those before it, before the signature can fail.
+fn cms_attributes(n: usize) -> Vec<u8> {
+    let cert = common::pki("alfa.der");
+    let (_, cert_content, _) = der_element(&cert);
+    let (_, mut tbs, _) = der_element(cert_content);
+    if tbs[0] == 0xa0 {
+        tbs = der_element(tbs).2; // version
+    }
+    let (serial, _, tbs) = der_element(tbs);
+    let (_, _, tbs) = der_element(tbs); // signature algorithm
+    let (issuer, _, _) = der_element(tbs);
+    let mut attributes = Vec::new();
+    for i in 0..n {
+        // 1.3.6.1.4.1.i
+        let mut oid = vec![0x2b, 0x06, 0x01, 0x04, 0x01];
+        let mut arc = vec![(i & 0x7f) as u8];
+        let mut rest = i >> 7;
+        while rest > 0 {
+            arc.insert(0, 0x80 | (rest & 0x7f) as u8);
+            rest >>= 7;
+        }
+        oid.extend(arc);
+        let mut attribute = tlv(0x06, &oid);
+        attribute.extend_from_slice(&[0x31, 0x00]);
+        attributes.extend(tlv(0x30, &attribute));
+    }
+    let sha256 = [
+        0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00,
+    ];
+    let sha256_rsa = [
+        0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0b, 0x05, 0x00,
+    ];
+    let mut sid = issuer.to_vec();
+    sid.extend_from_slice(serial);
+    let mut info = vec![0x02, 0x01, 0x01];
+    info.extend(tlv(0x30, &sid));
+    info.extend_from_slice(&sha256);
+    info.extend(tlv(0xa0, &attributes));
+    info.extend_from_slice(&sha256_rsa);
+    info.extend(tlv(0x04, &[0u8; 256]));
+    let mut sd = vec![0x02, 0x01, 0x01];
+    sd.extend(tlv(0x31, &sha256));
+    sd.extend_from_slice(&[
+        0x30, 0x0b, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x01,
+    ]);
+    sd.extend(tlv(0xa0, &cert));
+    sd.extend(tlv(0x31, &tlv(0x30, &info)));
+    let mut ci = vec![
+        0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x02,
+    ];
+    ci.extend(tlv(0xa0, &tlv(0x30, &sd)));
+    tlv(0x30, &ci)
+}
+
+/// One provider entry listing `n` certificates (the test PKI's Alfa, again and again) and
+/// `n` hashes that match none of them: each list is looked up for the other's members.
+fn ldif_hashes(n: usize) -> Vec<u8> {
+    let index = String::from_utf8(common::pki("index.ldif")).unwrap();
+    let start = index.find("providerCertificate;binary::").unwrap();
+    let len = index[start..]
+        .split_inclusive('\n')
+        .enumerate()
+        .take_while(|(i, l)| *i == 0 || l.starts_with(' '))
+        .map(|(_, l)| l.len())
+        .sum::<usize>();
+    let certificate = &index[start..start + len];
+    let mut ldif = String::from(
+        "dn: providerName=Alfa,o=postacert\nobjectclass: provider\nproviderName: Alfa\n\
+mailReceipt: posta-certificata@pec.alfa.test\nmanagedDomains: pec.alfa.test\n",
+    );
+    for i in 0..n {
+        ldif.push_str(&format!("providerCertificateHash: {i:040x}\n"));
+    }
+    for _ in 0..n {
+        ldif.push_str(certificate);
+    }
+    ldif.into_bytes()
 }
 
 fn verify_cms(p7s: &[u8]) {
@@ -142,6 +244,7 @@ fn parse_ldif(ldif: &[u8]) {
     o.max_size = usize::MAX;
     o.max_line = usize::MAX;
     o.max_entries = usize::MAX;
+    o.max_values = usize::MAX;
     let _ = std::hint::black_box(ProviderIndex::parse(ldif, &o));
 }
 
@@ -179,10 +282,15 @@ Content-Transfer-Encoding: base64\r\n\r\nMAA=\r\n--s--\r\n"
 /// keeps each line far below the 64 KiB line limit, and unfolding gives back the pieces
 /// joined by `sep` alone.
 fn folded(n: usize, sep: &str, piece: impl Fn(usize) -> String) -> String {
+    folded_every(500, n, sep, piece)
+}
+
+/// [`folded`], with a line break before every `every`-th piece.
+fn folded_every(every: usize, n: usize, sep: &str, piece: impl Fn(usize) -> String) -> String {
     let mut v = String::new();
     for i in 0..n {
         if i > 0 {
-            if i % 500 == 0 {
+            if i % every == 0 {
                 v.push_str(sep.trim_end_matches(' '));
                 v.push_str("\r\n ");
             } else {
@@ -201,6 +309,27 @@ fn subject_runs(n: usize) -> String {
         "Subject: {}\r\n",
         folded(n, " ", |_| "=?x".to_owned()).trim_end()
     )
+}
+
+/// `Subject: ` and lines of 6,000 `=?u?b?QUFB` ending in `?=`, `n` runs in all: every
+/// candidate's text runs to the close at the end of its line (a fold's blank ends any text),
+/// so each is decoded far enough to fail.
+fn subject_b_runs(n: usize) -> Vec<u8> {
+    subject_closed_lines(n, 6_000, "=?u?b?QUFB")
+}
+
+/// The same with Q words: lines of 4,800 `=?utf-8?q?=41` ending in `?=`.
+fn subject_q_runs(n: usize) -> Vec<u8> {
+    subject_closed_lines(n, 4_800, "=?utf-8?q?=41")
+}
+
+fn subject_closed_lines(n: usize, per_line: usize, piece: &str) -> Vec<u8> {
+    let mut subject = String::from("Subject:");
+    for line in 0..n.div_ceil(per_line) {
+        let pieces = per_line.min(n - line * per_line);
+        subject.push_str(&format!(" {}?=\r\n", piece.repeat(pieces)));
+    }
+    receipt(&subject, "", "")
 }
 
 fn read_subject_runs(n: usize) -> Vec<u8> {
@@ -315,6 +444,43 @@ fn parse_validate_xml(xml: &[u8]) {
     }
 }
 
+/// Runs the functions in turn, round after round, until at least `min_rounds` rounds and
+/// `min_time` have passed (at most 10,000 rounds) after one warm-up round, and returns the
+/// median time of one run of each. Taking turns gives each the same share of what else runs
+/// on the machine; the order reverses every round, so that none always runs after the
+/// largest (whose freed memory the next one finds returned, or not, to the system).
+fn alternating(
+    fs: &mut [&mut dyn FnMut()],
+    min_rounds: usize,
+    min_time: Duration,
+) -> Vec<Duration> {
+    for f in fs.iter_mut() {
+        f();
+    }
+    let mut samples: Vec<Vec<Duration>> = fs.iter().map(|_| Vec::new()).collect();
+    let start = Instant::now();
+    let mut rounds = 0;
+    while rounds < min_rounds || (start.elapsed() < min_time && rounds < 10_000) {
+        let mut order: Vec<usize> = (0..fs.len()).collect();
+        if rounds % 2 == 1 {
+            order.reverse();
+        }
+        for i in order {
+            let t = Instant::now();
+            fs[i]();
+            samples[i].push(t.elapsed());
+        }
+        rounds += 1;
+    }
+    samples
+        .into_iter()
+        .map(|mut s| {
+            s.sort();
+            s[s.len() / 2]
+        })
+        .collect()
+}
+
 fn main() {
     let workloads = [
         Workload {
@@ -353,6 +519,13 @@ fn main() {
             run: verify_cms,
         },
         Workload {
+            name: "CMS: many signed attributes",
+            unit: "attributes",
+            base: 8_000,
+            input: cms_attributes,
+            run: verify_cms,
+        },
+        Workload {
             name: "daticert.xml: many unknown elements",
             unit: "elements",
             base: 25_000,
@@ -367,6 +540,13 @@ fn main() {
             run: parse_ldif,
         },
         Workload {
+            name: "LDIF: a provider with many certificates and hashes",
+            unit: "of each",
+            base: 1_000,
+            input: ldif_hashes,
+            run: parse_ldif,
+        },
+        Workload {
             name: "LDIF: endless folding",
             unit: "continuation lines",
             base: 50_000,
@@ -378,6 +558,20 @@ fn main() {
             unit: "runs",
             base: 8_000,
             input: read_subject_runs,
+            run: read_lenient,
+        },
+        Workload {
+            name: "read: Subject of `=?u?b?QUFB` runs, each line closed by `?=`",
+            unit: "runs",
+            base: 8_000,
+            input: subject_b_runs,
+            run: read_lenient,
+        },
+        Workload {
+            name: "read: Subject of `=?utf-8?q?=41` runs, each line closed by `?=`",
+            unit: "runs",
+            base: 8_000,
+            input: subject_q_runs,
             run: read_lenient,
         },
         Workload {
@@ -441,19 +635,27 @@ fn main() {
         .iter()
         .filter(|w| only.is_empty() || only.iter().any(|o| w.name.contains(o.as_str())))
     {
+        let sizes: Vec<usize> = (0..4).map(|k| w.base << k).collect();
+        let inputs: Vec<Vec<u8>> = sizes.iter().map(|&n| (w.input)(n)).collect();
+        // The four sizes are timed in turn, round after round, so that each gets the same
+        // share of what else runs on the machine and their ratios hold on a busy one. A
+        // largest run over a second (the quadratic cases, before their fix) makes for three
+        // rounds, so that the table is written in minutes.
+        let once = Instant::now();
+        if let Some(largest) = inputs.last() {
+            (w.run)(largest);
+        }
+        let (rounds, time) = if once.elapsed() > Duration::from_secs(1) {
+            (3, Duration::ZERO)
+        } else {
+            (5, Duration::from_secs(1))
+        };
+        let mut runs: Vec<_> = inputs.iter().map(|input| move || (w.run)(input)).collect();
+        let mut fs: Vec<&mut dyn FnMut()> =
+            runs.iter_mut().map(|f| f as &mut dyn FnMut()).collect();
+        let times = alternating(&mut fs, rounds, time);
         let mut previous: Option<Duration> = None;
-        for k in 0..4 {
-            let n = w.base << k;
-            let input = (w.input)(n);
-            // A run over a second (the quadratic cases, before their fix) is timed three
-            // times rather than five, so that the table is written in minutes.
-            let once = Instant::now();
-            (w.run)(&input);
-            let t = if once.elapsed() > Duration::from_secs(1) {
-                median(|| (w.run)(&input), 3, Duration::ZERO)
-            } else {
-                median(|| (w.run)(&input), 5, Duration::from_millis(500))
-            };
+        for ((n, input), t) in sizes.iter().zip(&inputs).zip(times) {
             let ratio = previous
                 .map(|p| format!("{:.2}", t.as_secs_f64() / p.as_secs_f64()))
                 .unwrap_or_else(|| "-".to_owned());
