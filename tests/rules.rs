@@ -181,6 +181,59 @@ fn rule_6_1_4_forward_paths_must_be_the_to_and_cc_addresses() {
 }
 
 #[test]
+fn rule_6_1_4_repeated_addresses_count_once_in_their_first_spelling() {
+    // To and Cc name Anna twice and Luca twice, in other cases; the forward paths repeat
+    // them too, in yet other cases. Each counts once, as first written, in order.
+    let to = with_header(
+        "To",
+        Some("Anna Bianchi <anna.bianchi@pec.beta.test>, ANNA.BIANCHI@pec.beta.test"),
+    );
+    let repeated = to.replace(
+        "Cc: luca.verdi@pec.beta.test, ordinario@example.com",
+        "Cc: luca.verdi@pec.beta.test, ordinario@example.com, Luca.Verdi@PEC.beta.test, \
+         Anna.Bianchi@pec.beta.test",
+    );
+    let forward = [
+        "Ordinario@Example.com",
+        ANNA,
+        "LUCA.verdi@pec.beta.test",
+        "anna.BIANCHI@pec.beta.test",
+        LUCA,
+    ];
+    let SubmissionDecision::Accept(facts) = submit(&repeated, SENDER, &forward) else {
+        panic!("refused")
+    };
+    assert_eq!(facts.recipients, messages::recipients(), "To then Cc order");
+    // Refused, the reasons name each missing address once, as first written.
+    let r = reasons(submit(
+        &repeated,
+        SENDER,
+        &[
+            "Nascosto@pec.beta.test",
+            ANNA,
+            "nascosto@PEC.beta.test",
+            "ANNA.bianchi@pec.beta.test",
+        ],
+    ));
+    assert_eq!(
+        r,
+        [RefusalReason::ForwardPathsDiffer {
+            not_in_headers: vec!["Nascosto@pec.beta.test".into()],
+            not_in_forward_paths: vec![LUCA.into(), ORDINARY.into()],
+        }]
+    );
+    let SubmissionDecision::Refuse(refusal) =
+        submit(&repeated, SENDER, &[ANNA, "anna.bianchi@PEC.BETA.TEST"])
+    else {
+        panic!("accepted")
+    };
+    assert_eq!(
+        refusal.facts.map(|f| f.recipients),
+        Some(vec![Recipient::certified(ANNA)])
+    );
+}
+
+#[test]
 fn rule_6_1_5_bcc_must_hold_no_value() {
     let with_value = with_header("Bcc", Some("segreto@pec.beta.test"));
     let r = reasons(submit(&with_value, SENDER, &FORWARD));
@@ -585,6 +638,33 @@ fn rule_6_2_a_correct_envelope_is_delivered_and_taken_in_charge() {
 }
 
 #[test]
+fn rule_6_2_repeated_local_recipients_are_covered_once_in_their_first_spelling() {
+    let bytes = envelope(Some(ReceiptKind::Full), messages::ORIGINAL);
+    let d = decide(
+        &bytes,
+        &[
+            "Luca.Verdi@pec.beta.test",
+            "Altro@pec.beta.test",
+            ANNA,
+            LUCA,
+            "altro@PEC.beta.test",
+            "ANNA.BIANCHI@pec.beta.test",
+        ],
+        None,
+    );
+    let IncomingDecision::DeliverEnvelope {
+        taking_in_charge,
+        not_listed,
+        ..
+    } = d
+    else {
+        panic!("{d:?}")
+    };
+    assert_eq!(taking_in_charge.covered, ["Luca.Verdi@pec.beta.test", ANNA]);
+    assert_eq!(not_listed, ["Altro@pec.beta.test"]);
+}
+
+#[test]
 fn rule_3_8_a_correct_envelope_with_a_virus_gives_one_notice_per_recipient() {
     let bytes = envelope(Some(ReceiptKind::Full), messages::ORIGINAL);
     let d = decide(&bytes, &[ANNA, LUCA], Some("Eicar-Test-Signature"));
@@ -705,6 +785,22 @@ fn t(seconds: i64) -> PecTime {
 
 fn tracker() -> Tracker {
     Tracker::new(t(0), &messages::recipients(), TrackingPolicy::default()).unwrap()
+}
+
+#[test]
+fn rule_3_9_a_recipient_repeated_in_another_case_is_tracked_once() {
+    let recipients = [
+        Recipient::certified("Anna.Bianchi@pec.beta.test"),
+        Recipient::external(ORDINARY),
+        Recipient::certified(LUCA),
+        Recipient::certified(ANNA),
+        Recipient::certified("LUCA.VERDI@PEC.BETA.TEST"),
+    ];
+    let tr = Tracker::new(t(0), &recipients, TrackingPolicy::default()).unwrap();
+    assert_eq!(
+        tr.recipients().collect::<Vec<_>>(),
+        ["Anna.Bianchi@pec.beta.test", LUCA]
+    );
 }
 
 fn notices(tr: &mut Tracker, now: i64) -> Vec<(String, Timeout, i64)> {

@@ -14,6 +14,7 @@ use crate::ber::{self, Tlv};
 use crate::crypto::{self, Backend, DigestAlgorithm};
 use crate::error::{Diagnostic, DiagnosticCode, Error, ErrorKind};
 use crate::time::PecTime;
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use crate::x509::{Cert, CertSource, CertificateInfo, Parse};
@@ -348,23 +349,28 @@ fn check_attributes(
     digest_oid: &ObjectIdentifier,
     sig_alg_oid: &ObjectIdentifier,
 ) -> Result<Option<PecTime>, Error> {
-    let mut seen: Vec<ObjectIdentifier> = Vec::new();
+    // A set: the attributes of a hostile signature run to a hundred thousand in 1 MiB, and a
+    // search of those seen for each would be quadratic. Sized by a first pass over the
+    // elements, so that it is not rehashed as it grows.
+    let mut seen: HashSet<&[u8]> = HashSet::with_capacity(attrs.children().count());
     let mut content_type = None;
     let mut message_digest = None;
     let mut signing_time = None;
     for attr in attrs.children() {
         let attr = attr?;
         let mut parts = attr.expect(ber::SEQUENCE, "Attribute")?;
-        let oid = parts.required("attribute type")?.oid("attribute type")?;
+        let oid_tlv = parts.required("attribute type")?;
+        let oid = oid_tlv.oid("attribute type")?;
         let values: Vec<Tlv<'_>> = parts
             .required("attribute values")?
             .expect(ber::SET, "attribute values")?
             .collect::<Result<_, _>>()?;
         parts.end("Attribute")?;
-        if seen.contains(&oid) {
+        // Two identifiers are the same exactly when their encodings are (the parser keeps
+        // the bytes as given), and the bytes hash faster than the parsed form.
+        if !seen.insert(oid_tlv.content) {
             return Err(malformed(format!("signed attribute {oid} appears twice")));
         }
-        seen.push(oid);
         let single = || -> Result<Tlv<'_>, Error> {
             match values.as_slice() {
                 [v] => Ok(*v),
@@ -464,4 +470,54 @@ fn check_algorithm_protection(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ALFA: &[u8] = include_bytes!("../../tests/fixtures/pki/alfa.der");
+
+    /// `[0]` signed attributes of the given types, each with an empty value set.
+    fn attributes(oids: &[ObjectIdentifier]) -> Vec<u8> {
+        fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
+            let mut out = vec![tag];
+            ber::der_length(content.len(), &mut out);
+            out.extend_from_slice(content);
+            out
+        }
+        let mut content = Vec::new();
+        for oid in oids {
+            let mut attribute = tlv(ber::OID, oid.as_bytes());
+            attribute.extend_from_slice(&[ber::SET, 0x00]);
+            content.extend(tlv(ber::SEQUENCE, &attribute));
+        }
+        tlv(0xa0, &content)
+    }
+
+    fn check(oids: &[ObjectIdentifier]) -> Error {
+        let der = attributes(oids);
+        let attrs = Tlv::parse_all(&der).unwrap();
+        let signer = Cert::from_der(ALFA).unwrap();
+        check_attributes(
+            &attrs,
+            &[0; 32],
+            &signer,
+            &rfc5912::ID_SHA_256,
+            &rfc5912::SHA_256_WITH_RSA_ENCRYPTION,
+        )
+        .unwrap_err()
+    }
+
+    #[test]
+    fn a_signed_attribute_twice_is_refused_however_many_come_between() {
+        let unknown = |i: u32| ObjectIdentifier::new(&format!("1.3.6.1.4.1.{i}")).unwrap();
+        let mut oids: Vec<ObjectIdentifier> = (0..2_000).map(unknown).collect();
+        // Thousands of distinct types are read through, to the missing content-type.
+        assert_eq!(check(&oids).message(), "no signed content-type attribute");
+        oids.push(unknown(7));
+        let e = check(&oids);
+        assert_eq!(e.kind(), ErrorKind::MalformedCms);
+        assert_eq!(e.message(), "signed attribute 1.3.6.1.4.1.7 appears twice");
+    }
 }

@@ -1,5 +1,7 @@
 //! Validation of the per-`tipo` rules of spec 4.2.
 
+use std::collections::HashSet;
+
 use super::{CertError, Daticert, DaticertKind};
 use crate::error::{Diagnostic, DiagnosticCode};
 
@@ -191,11 +193,15 @@ impl Daticert {
             "errore-esteso",
         );
 
-        let is_recipient = |address: &str| {
-            h.recipients
-                .iter()
-                .any(|r| r.address.trim().eq_ignore_ascii_case(address.trim()))
-        };
+        // A set, not a search per address: a hostile document holds thousands of destinatari
+        // and of ricezione, and comparing each with each is quadratic.
+        let recipients: HashSet<String> = h
+            .recipients
+            .iter()
+            .map(|r| r.address.trim().to_ascii_lowercase())
+            .collect();
+        let is_recipient =
+            |address: &str| recipients.contains(&address.trim().to_ascii_lowercase());
         if let Some(delivery) = d.delivery.as_deref().filter(|a| !is_recipient(a)) {
             out.push(Diagnostic::new(
                 DiagnosticCode::ConsegnaNotRecipient,
@@ -376,6 +382,35 @@ mod tests {
             d.error = *e;
             assert_eq!(codes(&d), [], "{e}");
         }
+    }
+
+    #[test]
+    fn recipients_match_without_case_and_outer_blanks_among_thousands() {
+        let mut d = valid(DaticertKind::TakingInCharge);
+        d.header.recipients = (0..3_000)
+            .map(|i| Recipient::certified(format!(" Utente{i}@PEC.example.it\n")))
+            .collect();
+        d.data.receptions = (0..3_000)
+            .rev()
+            .map(|i| format!("utente{i}@pec.EXAMPLE.it "))
+            .collect();
+        assert_eq!(codes(&d), []);
+        d.data.receptions.push("utente3000@pec.example.it".into());
+        d.data.receptions.push("utente 1@pec.example.it".into());
+        let found = d.validate();
+        let details: Vec<&str> = found.iter().map(|v| v.detail.as_str()).collect();
+        assert_eq!(
+            details,
+            [
+                "<ricezione>utente3000@pec.example.it</ricezione> is not among <destinatari>",
+                "<ricezione>utente 1@pec.example.it</ricezione> is not among <destinatari>",
+            ]
+        );
+        let mut d = valid(DaticertKind::Delivery);
+        d.data.delivery = Some("\tDUE@example.com".into());
+        assert_eq!(codes(&d), []);
+        d.data.delivery = Some("tre@example.com".into());
+        assert_eq!(codes(&d), [DiagnosticCode::ConsegnaNotRecipient]);
     }
 
     #[test]

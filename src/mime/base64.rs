@@ -67,6 +67,11 @@ const VALUES: [u8; 256] = {
     t
 };
 
+/// Whether [`decode`] takes `c` anywhere at all: the alphabet, padding, line breaks, blanks.
+pub(crate) fn may_decode(c: u8) -> bool {
+    value(c).is_some() || matches!(c, b'=' | b'\r' | b'\n' | b' ' | b'\t')
+}
+
 fn value(c: u8) -> Option<u32> {
     VALUES
         .get(usize::from(c))

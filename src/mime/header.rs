@@ -6,6 +6,8 @@
 //! CR LF: callers that accept LF-only input canonicalise it first (see
 //! [`canonical_crlf`](super::canonical_crlf)).
 
+use std::collections::{HashMap, HashSet};
+
 use crate::error::{Error, ErrorKind};
 
 /// Limits on a header block, against hostile input.
@@ -296,22 +298,37 @@ pub(crate) fn parse_disposition(value: &str) -> Result<(String, Vec<(String, Str
 /// `*(";" attribute "=" value)`, names lower-cased, values unquoted, a repeated name refused.
 fn parameters(p: &mut Cursor<'_>) -> Result<Vec<(String, String)>, &'static str> {
     let mut params: Vec<(String, String)> = Vec::new();
+    let read = parameter_list(p, &mut params);
+    // The repetition is looked for once, in a set of the names read: a search of those before
+    // each name would be quadratic in the parameters of one hostile header. Its error is the
+    // one a check at each name would give: those names are the ones read before any syntax
+    // error, and the message names neither the parameter nor where it is.
+    let mut names: HashSet<&str> = HashSet::with_capacity(params.len());
+    if params.iter().any(|(n, _)| !names.insert(n)) {
+        return Err("a parameter given twice");
+    }
+    read.map(|()| params)
+}
+
+/// Reads the parameters into `params`, up to the end or to the first syntax error.
+fn parameter_list(
+    p: &mut Cursor<'_>,
+    params: &mut Vec<(String, String)>,
+) -> Result<(), &'static str> {
     loop {
         p.skip_cfws()?;
         if p.done() {
-            break;
+            return Ok(());
         }
         if !p.eat(b';') {
             return Err("expected ';' between parameters");
         }
         p.skip_cfws()?;
         if p.done() {
-            break; // a trailing ';' is common and harmless
+            return Ok(()); // a trailing ';' is common and harmless
         }
-        let name = p
-            .token()
-            .ok_or("a parameter without a name")?
-            .to_ascii_lowercase();
+        let mut name = p.token().ok_or("a parameter without a name")?;
+        name.make_ascii_lowercase();
         p.skip_cfws()?;
         if !p.eat(b'=') {
             return Err("a parameter without '='");
@@ -322,12 +339,8 @@ fn parameters(p: &mut Cursor<'_>) -> Result<Vec<(String, String)>, &'static str>
         } else {
             p.token().ok_or("a parameter without a value")?
         };
-        if params.iter().any(|(n, _)| *n == name) {
-            return Err("a parameter given twice");
-        }
         params.push((name, value));
     }
-    Ok(params)
 }
 
 /// A parameter value by name, in any of its forms: `name`, RFC 2231 `name*`
@@ -350,15 +363,25 @@ pub(crate) fn parameter(params: &[(String, String)], name: &str) -> Option<Strin
         super::words::to_text(&charset, &bytes)
             .unwrap_or_else(|| String::from_utf8_lossy(&bytes).into_owned())
     };
-    if let Some((_, v)) = params.iter().find(|(n, _)| *n == format!("{name}*")) {
+    let star = format!("{name}*");
+    if let Some((_, v)) = params.iter().find(|(n, _)| *n == star) {
         return Some(extended(v, true));
+    }
+    // The continuations by their suffix after `name*` (`0`, `1*`, ...), the first of each
+    // kept as the search in order would find it: looking each one up in the whole list
+    // would take the continuations times the parameters.
+    let mut sections: HashMap<&str, &str> = HashMap::new();
+    for (n, v) in params {
+        if let Some(suffix) = n.strip_prefix(star.as_str()) {
+            sections.entry(suffix).or_insert(v.as_str());
+        }
     }
     let mut out = String::new();
     let mut found = false;
     for i in 0..1000 {
-        if let Some((_, v)) = params.iter().find(|(n, _)| *n == format!("{name}*{i}*")) {
+        if let Some(v) = sections.get(format!("{i}*").as_str()) {
             out.push_str(&extended(v, i == 0));
-        } else if let Some((_, v)) = params.iter().find(|(n, _)| *n == format!("{name}*{i}")) {
+        } else if let Some(v) = sections.get(i.to_string().as_str()) {
             out.push_str(v);
         } else {
             break;
@@ -591,6 +614,236 @@ mod tests {
                 ContentType::parse(bad).unwrap_err().kind(),
                 ErrorKind::MalformedMime,
                 "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_parameter_twice_in_any_case_is_refused_wherever_it_is() {
+        let many: String = (0..300).map(|i| format!("; p{i}=v")).collect();
+        for bad in [
+            format!("text/plain{many}; NAME=a; name=b"),
+            format!("text/plain; Name=a{many}; nAmE=b"),
+            format!("text/plain; p7=x{many}"),
+        ] {
+            let e = ContentType::parse(&bad).unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::MalformedMime);
+            assert!(e.message().ends_with(": a parameter given twice"), "{e}");
+        }
+        // The first error in the value is the one reported, as before.
+        let e = ContentType::parse("text/plain; a=1; A=2; b").unwrap_err();
+        assert!(e.message().ends_with(": a parameter given twice"), "{e}");
+        let e = ContentType::parse("text/plain; a=1; A=2 x").unwrap_err();
+        assert!(e.message().ends_with(": a parameter given twice"), "{e}");
+        let e = ContentType::parse("text/plain; b; a=1; A=2").unwrap_err();
+        assert!(e.message().ends_with(": a parameter without '='"), "{e}");
+        let e = ContentType::parse("text/plain; a=1; A=\"2").unwrap_err();
+        assert!(e.message().ends_with(": unterminated quoted string"), "{e}");
+        let e = ContentType::parse("text/plain; a=1; A=").unwrap_err();
+        assert!(
+            e.message().ends_with(": a parameter without a value"),
+            "{e}"
+        );
+        assert_eq!(
+            ContentType::parse(&format!("text/plain{many}"))
+                .unwrap()
+                .params
+                .len(),
+            300
+        );
+    }
+
+    /// `parameters` as it was before the repetition was looked for in a set (issue 15): the
+    /// reference the new one must agree with, errors included.
+    fn quadratic_parameters(p: &mut Cursor<'_>) -> Result<Vec<(String, String)>, &'static str> {
+        let mut params: Vec<(String, String)> = Vec::new();
+        loop {
+            p.skip_cfws()?;
+            if p.done() {
+                break;
+            }
+            if !p.eat(b';') {
+                return Err("expected ';' between parameters");
+            }
+            p.skip_cfws()?;
+            if p.done() {
+                break;
+            }
+            let name = p
+                .token()
+                .ok_or("a parameter without a name")?
+                .to_ascii_lowercase();
+            p.skip_cfws()?;
+            if !p.eat(b'=') {
+                return Err("a parameter without '='");
+            }
+            p.skip_cfws()?;
+            let value = if p.peek() == Some(b'"') {
+                p.quoted()?
+            } else {
+                p.token().ok_or("a parameter without a value")?
+            };
+            if params.iter().any(|(n, _)| *n == name) {
+                return Err("a parameter given twice");
+            }
+            params.push((name, value));
+        }
+        Ok(params)
+    }
+
+    #[test]
+    fn parameters_agree_with_the_quadratic_check_errors_included() {
+        let pieces = [
+            "; a=1",
+            "; A=\"x\"",
+            "; b=2",
+            "; B = (c) 3",
+            ";",
+            " ",
+            "=",
+            "a",
+            "\"",
+            "\\",
+            "(c)",
+            "(",
+            "é",
+            "\r\n ",
+        ];
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut refused_twice = 0;
+        for _ in 0..100_000 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let mut r = state;
+            let mut v = String::new();
+            for _ in 0..state % 16 {
+                r = r.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+                v.push_str(pieces[(r >> 33) as usize % pieces.len()]);
+            }
+            let cursor = || Cursor {
+                s: v.as_bytes(),
+                i: 0,
+            };
+            let got = parameters(&mut cursor());
+            assert_eq!(got, quadratic_parameters(&mut cursor()), "{v:?}");
+            refused_twice += usize::from(got == Err("a parameter given twice"));
+        }
+        assert!(refused_twice > 1_000, "{refused_twice}");
+    }
+
+    /// `parameter` as it was before the continuations were indexed (issue 15): the
+    /// reference the indexed one must agree with.
+    fn quadratic_parameter(params: &[(String, String)], name: &str) -> Option<String> {
+        if let Some((_, v)) = params.iter().find(|(n, _)| n == name) {
+            return Some(v.clone());
+        }
+        let extended = |v: &str, first: bool| -> String {
+            let (charset, text) = if first {
+                let mut parts = v.splitn(3, '\'');
+                match (parts.next(), parts.next(), parts.next()) {
+                    (Some(c), Some(_), Some(t)) => (c.to_ascii_lowercase(), t),
+                    _ => (String::from("us-ascii"), v),
+                }
+            } else {
+                (String::from("utf-8"), v)
+            };
+            let bytes = percent_decode(text);
+            crate::mime::words::to_text(&charset, &bytes)
+                .unwrap_or_else(|| String::from_utf8_lossy(&bytes).into_owned())
+        };
+        if let Some((_, v)) = params.iter().find(|(n, _)| *n == format!("{name}*")) {
+            return Some(extended(v, true));
+        }
+        let mut out = String::new();
+        let mut found = false;
+        for i in 0..1000 {
+            if let Some((_, v)) = params.iter().find(|(n, _)| *n == format!("{name}*{i}*")) {
+                out.push_str(&extended(v, i == 0));
+            } else if let Some((_, v)) = params.iter().find(|(n, _)| *n == format!("{name}*{i}")) {
+                out.push_str(v);
+            } else {
+                break;
+            }
+            found = true;
+        }
+        found.then_some(out)
+    }
+
+    #[test]
+    fn continuations_in_any_order_join_as_before() {
+        let join = |v: &str| {
+            let (_, params) = parse_disposition(v).unwrap();
+            let got = parameter(&params, "filename");
+            assert_eq!(got, quadratic_parameter(&params, "filename"), "{v}");
+            got
+        };
+        assert_eq!(
+            join("attachment; filename*2=c; filename*0=a; filename*1=b").as_deref(),
+            Some("abc")
+        );
+        assert_eq!(
+            join("attachment; filename*1*=%C3%A8; filename*0*=UTF-8''x%20; filename*2=.pdf")
+                .as_deref(),
+            Some("x è.pdf")
+        );
+        // A gap ends the value; a section in both forms is read in its extended one.
+        assert_eq!(
+            join("attachment; filename*0=a; filename*2=c").as_deref(),
+            Some("a")
+        );
+        assert_eq!(
+            join("attachment; filename*0=a; filename*1=b; filename*1*=%41").as_deref(),
+            Some("aA")
+        );
+        assert_eq!(join("attachment; filename*1=b"), None);
+        assert_eq!(join("attachment; filename*00=a"), None);
+        assert_eq!(
+            join("attachment; filename*0=a; filename=plain").as_deref(),
+            Some("plain")
+        );
+        // Sections 0 to 999 are read, no more.
+        let many: String = (0..1000)
+            .rev()
+            .map(|i| format!("; filename*{i}=x"))
+            .collect();
+        let others: String = (0..500).map(|i| format!("; p{i}=v")).collect();
+        assert_eq!(
+            join(&format!("attachment{others}{many}")).map(|v| v.len()),
+            Some(1000)
+        );
+        assert_eq!(
+            join(&format!("attachment{many}; filename*1000=y")).map(|v| v.len()),
+            Some(1000)
+        );
+    }
+
+    #[test]
+    fn parameter_agrees_with_the_quadratic_search_on_any_list() {
+        // `parameter` takes any list: repeated names (which `parameters` refuses) included.
+        let names = [
+            "name", "name*", "name*0", "name*0*", "name*1", "name*1*", "name*2", "name*01",
+            "name**", "names*0", "other",
+        ];
+        let values = ["a", "UTF-8''%C3%A8", "%41", "x'y", "ISO-8859-1'it'%E9"];
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        for _ in 0..20_000 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let mut r = state;
+            let params: Vec<(String, String)> = (0..state % 7)
+                .map(|_| {
+                    r = r.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+                    let n = names[(r >> 33) as usize % names.len()];
+                    let v = values[(r >> 45) as usize % values.len()];
+                    (n.to_owned(), v.to_owned())
+                })
+                .collect();
+            assert_eq!(
+                parameter(&params, "name"),
+                quadratic_parameter(&params, "name"),
+                "{params:?}"
             );
         }
     }

@@ -13,6 +13,8 @@
 //! original the envelope carries. A recipient in both, or in neither, is ambiguous, hence
 //! primary.
 
+use std::collections::HashSet;
+
 use crate::build::{
     BuildOptions, Delivery, EmittingProvider, MessageKind, NonDelivery, OriginalFacts,
 };
@@ -142,31 +144,34 @@ pub fn plan_receipts<'a>(
     let requested = daticert.data.receipt.unwrap_or(ReceiptKind::Full);
 
     let headers = envelope.original_headers();
-    let listed = |name: &str| -> Vec<String> {
+    // Lists as sets of lower-cased addresses: each outcome is looked up in them, and the
+    // destinatari of a hostile daticert run to thousands.
+    let listed = |name: &str| -> HashSet<String> {
         headers
             .iter()
             .filter(|(n, _)| n.eq_ignore_ascii_case(name))
             .flat_map(|(_, v)| address::list(v))
+            .map(|a| a.to_ascii_lowercase())
             .collect()
     };
     let (to, cc) = (listed("To"), listed("Cc"));
-    let has = |list: &[String], a: &str| list.iter().any(|x| x.eq_ignore_ascii_case(a));
+    let recipients: HashSet<String> = facts
+        .recipients
+        .iter()
+        .map(|r| r.address.to_ascii_lowercase())
+        .collect();
+    let mut planned: HashSet<String> = HashSet::new();
 
     let mut receipts: Vec<PlannedReceipt> = Vec::with_capacity(outcomes.len());
     for (recipient, outcome) in outcomes {
-        if !facts
-            .recipients
-            .iter()
-            .any(|r| r.address.eq_ignore_ascii_case(recipient))
-        {
+        let lower = recipient.to_ascii_lowercase();
+        if !recipients.contains(&lower) {
             return Err(invalid(format!(
                 "outcomes: {recipient} is not a recipient of the envelope"
             )));
         }
-        if receipts
-            .iter()
-            .any(|r| r.recipient.eq_ignore_ascii_case(recipient))
-        {
+        let secondary = cc.contains(&lower) && !to.contains(&lower);
+        if !planned.insert(lower) {
             return Err(invalid(format!("outcomes: {recipient} appears twice")));
         }
         let (kind, error) = match outcome {
@@ -184,7 +189,6 @@ pub fn plan_receipts<'a>(
             }
             RecipientOutcome::Delivered => {
                 // Cc only (not also To) makes a secondary recipient; anything else is primary.
-                let secondary = has(&cc, recipient) && !has(&to, recipient);
                 let kind = match (requested, secondary) {
                     (ReceiptKind::Summary, _) | (_, true) => MessageKind::DeliverySummary,
                     (ReceiptKind::Short, false) => MessageKind::DeliveryShort,

@@ -14,6 +14,8 @@
 //! The taking in charge it plans covers all of them: one per sending provider and
 //! transaction, as spec 3.5 asks.
 
+use std::collections::HashSet;
+
 use crate::build::{MessageKind, OriginalFacts};
 use crate::error::Severity;
 use crate::read::{PecMessage, SignatureStatus};
@@ -177,21 +179,26 @@ pub fn decide_incoming(
             };
             let facts = OriginalFacts::from_daticert(daticert);
             let to = service_mailbox(message);
-            let listed = |a: &str| {
-                facts
-                    .recipients
-                    .iter()
-                    .any(|r| r.address.eq_ignore_ascii_case(a))
-            };
+            // Sets of lower-cased addresses: the destinatari of a hostile daticert run to
+            // thousands, and searching them for every recipient would be quadratic.
+            let listed: HashSet<String> = facts
+                .recipients
+                .iter()
+                .map(|r| r.address.to_ascii_lowercase())
+                .collect();
             let mut covered: Vec<String> = Vec::new();
             let mut not_listed: Vec<String> = Vec::new();
+            // Whether an address is listed depends on its lower case alone, so one set of
+            // those seen says whether its list already has it.
+            let mut seen: HashSet<String> = HashSet::new();
             for a in local_recipients {
-                let target = if listed(a) {
+                let lower = a.to_ascii_lowercase();
+                let target = if listed.contains(&lower) {
                     &mut covered
                 } else {
                     &mut not_listed
                 };
-                if !target.iter().any(|x| x.eq_ignore_ascii_case(a)) {
+                if seen.insert(lower) {
                     target.push((*a).to_owned());
                 }
             }

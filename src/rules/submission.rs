@@ -11,6 +11,8 @@
 //! the user everything to fix at once. Addresses are compared without case (mailbox local
 //! parts are case-sensitive in theory, never in PEC practice).
 
+use std::collections::HashSet;
+
 use crate::build::{OriginalFacts, original_headers};
 use crate::daticert::Recipient;
 use crate::error::Error;
@@ -272,6 +274,9 @@ pub fn check_submission(
 
     // The header fields that matter, each at most once.
     let mut header_recipients: Vec<String> = Vec::new();
+    // Each list also as a set of lower-cased addresses: comparing every address with every
+    // other would be quadratic in a To of thousands.
+    let mut header_set: HashSet<String> = HashSet::new();
     match original_headers(submission.original) {
         Err(e) => reasons.push(RefusalReason::NotAMessage(e.message().to_owned())),
         Ok(head) => {
@@ -314,7 +319,7 @@ pub fn check_submission(
                             field,
                             address: a.clone(),
                         });
-                    } else if !header_recipients.iter().any(|h| same(h, a)) {
+                    } else if header_set.insert(a.to_ascii_lowercase()) {
                         header_recipients.push(a.clone());
                     }
                 }
@@ -329,24 +334,25 @@ pub fn check_submission(
 
     // The forward paths against To and Cc.
     let mut forward: Vec<String> = Vec::new();
+    let mut forward_set: HashSet<String> = HashSet::new();
     for a in submission.forward_paths {
         if !address::is_address(a) {
             reasons.push(RefusalReason::InvalidAddress {
                 field: "forward path",
                 address: (*a).to_owned(),
             });
-        } else if !forward.iter().any(|f| same(f, a)) {
+        } else if forward_set.insert(a.to_ascii_lowercase()) {
             forward.push((*a).to_owned());
         }
     }
     let not_in_headers: Vec<String> = forward
         .iter()
-        .filter(|f| !header_recipients.iter().any(|h| same(h, f)))
+        .filter(|f| !header_set.contains(&f.to_ascii_lowercase()))
         .cloned()
         .collect();
     let not_in_forward_paths: Vec<String> = header_recipients
         .iter()
-        .filter(|h| !forward.iter().any(|f| same(f, h)))
+        .filter(|h| !forward_set.contains(&h.to_ascii_lowercase()))
         .cloned()
         .collect();
     if !not_in_headers.is_empty() || !not_in_forward_paths.is_empty() {

@@ -23,6 +23,8 @@
 //!   second, as the rules give both for "nothing at all";
 //! - duplicate events change nothing; events may come in any order.
 
+use std::collections::HashSet;
+
 use crate::build::Timeout;
 use crate::daticert::{Recipient, RecipientKind};
 use crate::error::{Error, ErrorKind};
@@ -154,14 +156,14 @@ impl Tracker {
     ) -> Result<Self, Error> {
         policy.validate()?;
         let mut tracks: Vec<Track> = Vec::new();
+        // The addresses seen, lower-cased: a search of the tracks for each recipient would be
+        // quadratic in a message to thousands.
+        let mut seen: HashSet<String> = HashSet::new();
         for r in recipients
             .iter()
             .filter(|r| r.kind == RecipientKind::Certified)
         {
-            if !tracks
-                .iter()
-                .any(|t| t.address.eq_ignore_ascii_case(&r.address))
-            {
+            if seen.insert(r.address.to_ascii_lowercase()) {
                 tracks.push(Track {
                     address: r.address.as_str().into(),
                     first_answer: None,

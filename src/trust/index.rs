@@ -18,6 +18,8 @@
 //! their computed hash, so neither can make a wrong certificate trusted. URL values (`:<`)
 //! would need I/O and are refused; change records other than `add` are refused.
 
+use std::collections::HashSet;
+
 use crate::error::{Diagnostic, DiagnosticCode, Error, ErrorKind};
 use crate::mime::base64;
 use crate::x509::Cert;
@@ -177,7 +179,10 @@ fn provider(entry: &Entry, diagnostics: &mut Vec<Diagnostic>) -> Result<Provider
         .one("LDIFLocationURL")?
         .map(|(u, _)| u.trim().to_owned());
 
+    // Each list also as a set, for the lookups of the other's members: an entry may list
+    // thousands of each.
     let mut hashes: Vec<String> = Vec::new();
+    let mut hash_set: HashSet<String> = HashSet::new();
     for (h, line) in entry.text("providerCertificateHash")? {
         let h = h.trim().to_ascii_lowercase();
         if h.len() != 40 || !h.bytes().all(|b| b.is_ascii_hexdigit()) {
@@ -186,6 +191,7 @@ fn provider(entry: &Entry, diagnostics: &mut Vec<Diagnostic>) -> Result<Provider
                 format!("providerCertificateHash {h:?} is not 40 hex digits"),
             ));
         }
+        hash_set.insert(h.clone());
         hashes.push(h);
     }
     if hashes.is_empty() {
@@ -194,7 +200,7 @@ fn provider(entry: &Entry, diagnostics: &mut Vec<Diagnostic>) -> Result<Provider
             format!("the entry {:?} has no providerCertificateHash", entry.dn),
         ));
     }
-    let mut computed: Vec<String> = Vec::new();
+    let mut computed: HashSet<String> = HashSet::new();
     for v in entry.all("providerCertificate") {
         let cert = Cert::from_der(&v.bytes).map_err(|e| {
             malformed(
@@ -203,7 +209,7 @@ fn provider(entry: &Entry, diagnostics: &mut Vec<Diagnostic>) -> Result<Provider
             )
         })?;
         let sha1: String = cert.sha1().iter().map(|b| format!("{b:02x}")).collect();
-        if !hashes.contains(&sha1) {
+        if !hash_set.contains(&sha1) {
             diagnostics.push(Diagnostic::new(
                 DiagnosticCode::IndexHashMismatch,
                 format!(
@@ -213,7 +219,7 @@ fn provider(entry: &Entry, diagnostics: &mut Vec<Diagnostic>) -> Result<Provider
                 ),
             ));
         }
-        computed.push(sha1);
+        computed.insert(sha1);
         p.certificates.push(v.bytes.clone());
     }
     if p.certificates.is_empty() {
@@ -222,7 +228,7 @@ fn provider(entry: &Entry, diagnostics: &mut Vec<Diagnostic>) -> Result<Provider
             format!("the entry {:?} has no providerCertificate", entry.dn),
         ));
     }
-    for h in hashes.iter().filter(|h| !computed.contains(h)) {
+    for h in hashes.iter().filter(|h| !computed.contains(*h)) {
         diagnostics.push(Diagnostic::new(
             DiagnosticCode::IndexHashMismatch,
             format!("{name}: providerCertificateHash {h} matches none of its certificates"),
