@@ -136,6 +136,12 @@ fn a_signing_time_that_disagrees_with_the_signed_data_is_an_error() {
 /// The acceptance's signed entity with daticert at 2021, signed by `openssl cms -sign`
 /// with the expired key and `-noattr`: no signed attributes, so no signingTime at all.
 fn backdated_by_openssl_without_attributes() -> Vec<u8> {
+    backdated_by_openssl(&["-noattr"])
+}
+
+/// The acceptance with daticert and `Date:` at 2021, signed by OpenSSL with the expired key
+/// and the extra `flags`.
+fn backdated_by_openssl(flags: &[&str]) -> Vec<u8> {
     let fixture = message("acceptance");
     // The daticert edit, by way of a re-signing whose signature is thrown away.
     let edited = resign_at(&fixture, "alfa", messages::at(0), |e| {
@@ -144,28 +150,35 @@ fn backdated_by_openssl_without_attributes() -> Vec<u8> {
         })
     });
     let split = pecmail::mime::SignedMessage::parse(&edited, &Default::default()).unwrap();
-    let entity = scratch("noattr-entity.eml");
+    // Files of their own: the tests that call this run in parallel.
+    let tag = flags.concat();
+    let entity = scratch(&format!("backdated{tag}-entity.eml"));
     std::fs::write(&entity, split.signed_content()).unwrap();
-    let signed = scratch("noattr-signed.eml");
-    let out = openssl(&[
-        "cms",
-        "-sign",
-        "-noattr",
-        "-binary",
-        "-crlfeol",
-        "-md",
-        "sha256",
-        "-in",
-        entity.to_str().unwrap(),
-        "-signer",
-        &pki_path("expired.pem"),
-        "-inkey",
-        &pki_path("expired.key"),
-        "-certfile",
-        &pki_path("ca1.pem"),
-        "-out",
-        signed.to_str().unwrap(),
-    ]);
+    let signed = scratch(&format!("backdated{tag}-signed.eml"));
+    let mut args = vec!["cms", "-sign"];
+    args.extend_from_slice(flags);
+    let out = openssl(
+        &[
+            args.as_slice(),
+            &[
+                "-binary",
+                "-crlfeol",
+                "-md",
+                "sha256",
+                "-in",
+                entity.to_str().unwrap(),
+                "-signer",
+                &pki_path("expired.pem"),
+                "-inkey",
+                &pki_path("expired.key"),
+                "-certfile",
+                &pki_path("ca1.pem"),
+                "-out",
+                signed.to_str().unwrap(),
+            ],
+        ]
+        .concat(),
+    );
     assert!(
         out.status.success(),
         "{}",
@@ -195,6 +208,75 @@ fn an_expired_key_without_signed_attributes_is_not_trusted_now() {
     assert_eq!(verdict(&m), TrustVerdict::Expired);
     assert!(!m.is_valid());
     // At the claimed time: the daticert's, since there is no signingTime.
+    let m = read(
+        &forged,
+        &store,
+        ValidationTime::Claimed,
+        &ReadOptions::strict(),
+    )
+    .unwrap();
+    let t = m.trust.as_ref().unwrap();
+    assert_eq!(t.verdict, TrustVerdict::TrustedAtClaimedTime);
+    assert_eq!(t.at.unix_seconds(), in_2021().unix_seconds());
+    assert!(!m.is_valid());
+}
+
+/// Signed attributes without `signingTime`: OpenSSL always writes one, so its attribute type
+/// becomes an unregistered one of the same length (1.2.840.113549.1.9.99) and the attributes
+/// are signed again with the expired key. The signature is genuine; nothing in it says when.
+fn backdated_without_signing_time() -> Vec<u8> {
+    use sha2::Digest;
+    let text = String::from_utf8(backdated_by_openssl(&["-nosmimecap"])).unwrap();
+    let part = text.find("filename=\"smime.p7s\"").unwrap();
+    let start = part + text[part..].find("\r\n\r\n").unwrap() + 4;
+    // OpenSSL ends the base64 lines with LF alone, then a blank line and the delimiter.
+    let end = start + text[start..].find("\n\r\n").unwrap();
+    let mut der = b64_decode(&text[start..end]);
+    let find = |der: &[u8], what: &[u8]| der.windows(what.len()).position(|w| w == what);
+    let pkcs9 = [0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09];
+    let signing_time = find(&der, &[&pkcs9[..], &[0x05]].concat()).unwrap();
+    der[signing_time + 10] = 0x63;
+    // The signed attributes: a [0] whose first attribute is the content type.
+    let content_type = find(&der, &[&pkcs9[..], &[0x03]].concat()).unwrap();
+    let first = content_type - 2;
+    let (set, len) = match (der[first - 3], der[first - 2], der[first - 1]) {
+        (_, 0xa0, n) if n < 0x80 => (first - 2, usize::from(n)),
+        (0xa0, 0x81, n) => (first - 3, usize::from(n)),
+        other => panic!("signed attributes not found: {other:?}"),
+    };
+    let mut signed = der[set..first + len].to_vec();
+    signed[0] = 0x31; // signed as the SET OF it is
+    let mut digest_info = vec![
+        0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01,
+        0x05, 0x00, 0x04, 0x20,
+    ];
+    digest_info.extend_from_slice(&sha2::Sha256::digest(&signed));
+    use rsa::pkcs8::DecodePrivateKey;
+    let key = rsa::PrivateKey::from_pkcs8_der(&pki("expired.key.der")).unwrap();
+    let signature = key
+        .sign(rsa::Pkcs1v15Sign::new_unprefixed(), &digest_info)
+        .unwrap();
+    let at = der
+        .windows(4)
+        .rposition(|w| w == [0x04, 0x82, 0x01, 0x00])
+        .unwrap()
+        + 4;
+    der[at..at + 256].copy_from_slice(&signature);
+    format!("{}{}{}", &text[..start], b64_encode(&der), &text[end..]).into_bytes()
+}
+
+#[test]
+fn an_expired_key_with_signed_attributes_but_no_signing_time_is_not_trusted_now() {
+    let forged = backdated_without_signing_time();
+    let store = index_store();
+    let m = read(&forged, &store, now(), &ReadOptions::strict()).unwrap();
+    assert_eq!(m.signature, SignatureStatus::Valid, "{:?}", m.diagnostics);
+    let report = m.signature_report.as_ref().unwrap();
+    assert_eq!(report.signing_time, None, "the forgery has no signingTime");
+    assert!(!codes(&m).contains(&CmsNoSignedAttributes));
+    assert_eq!(verdict(&m), TrustVerdict::Expired);
+    assert!(!m.is_valid());
+    // At the claimed time: the daticert's.
     let m = read(
         &forged,
         &store,
