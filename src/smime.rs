@@ -393,8 +393,12 @@ pub(crate) fn verify_split(
     options: &cms::VerifyOptions,
     certs: &dyn crate::x509::CertSource,
 ) -> Result<(cms::SignatureReport, Option<Diagnostic>), Error> {
-    let report =
-        cms::verify_detached_with(message.signed_content(), message.signature(), options, certs)?;
+    let report = cms::verify_detached_with(
+        message.signed_content(),
+        message.signature(),
+        options,
+        certs,
+    )?;
     let mismatch = (DigestAlgorithm::from_micalg(message.micalg())
         != Some(report.digest_algorithm))
     .then(|| {

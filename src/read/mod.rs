@@ -363,11 +363,7 @@ impl<'a> Headers<'a> {
     }
 }
 
-fn read_at<'a>(
-    raw: Cow<'a, [u8]>,
-    cx: &Cx<'_>,
-    depth: usize,
-) -> Result<PecMessage<'a>, Error> {
+fn read_at<'a>(raw: Cow<'a, [u8]>, cx: &Cx<'_>, depth: usize) -> Result<PecMessage<'a>, Error> {
     let options = cx.options;
     if raw.len() > options.verify.split.max_size {
         return Err(Error::new(
