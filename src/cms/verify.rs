@@ -352,7 +352,11 @@ fn check_attributes(
     // A set: the attributes of a hostile signature run to a hundred thousand in 1 MiB, and a
     // search of those seen for each would be quadratic. Sized by a first pass over the
     // elements, so that it is not rehashed as it grows.
-    let mut seen: HashSet<&[u8]> = HashSet::with_capacity(attrs.children().count());
+    // A real signature has three to six: those seen are kept in a list, searched, until
+    // there are more than sixteen, then in a set sized once; nothing is hashed on the common
+    // path.
+    let mut listed: Vec<&[u8]> = Vec::with_capacity(16);
+    let mut seen: HashSet<&[u8]> = HashSet::new();
     let mut content_type = None;
     let mut message_digest = None;
     let mut signing_time = None;
@@ -368,7 +372,18 @@ fn check_attributes(
         parts.end("Attribute")?;
         // Two identifiers are the same exactly when their encodings are (the parser keeps
         // the bytes as given), and the bytes hash faster than the parsed form.
-        if !seen.insert(oid_tlv.content) {
+        let repeated = if seen.is_empty() && listed.len() < 16 {
+            let repeated = listed.contains(&oid_tlv.content);
+            listed.push(oid_tlv.content);
+            repeated
+        } else {
+            if seen.is_empty() {
+                seen.reserve(attrs.children().count());
+                seen.extend(listed.drain(..));
+            }
+            !seen.insert(oid_tlv.content)
+        };
+        if repeated {
             return Err(malformed(format!("signed attribute {oid} appears twice")));
         }
         let single = || -> Result<Tlv<'_>, Error> {

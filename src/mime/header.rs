@@ -58,17 +58,22 @@ impl<'a> Field<'a> {
     /// The value with folding removed (CR LF before a blank dropped) and outer blanks trimmed,
     /// as text: UTF-8 when valid, otherwise Latin-1.
     pub(crate) fn unfolded(&self) -> String {
-        let mut out = Vec::with_capacity(self.value.len());
-        let mut i = 0;
-        while let Some(&b) = self.value.get(i) {
-            if b == b'\r' && self.value.get(i + 1) == Some(&b'\n') {
-                i += 2;
-                continue;
+        // Most values are one line: nothing to remove, one copy.
+        let joined;
+        let value = if memchr::memchr(b'\r', self.value).is_none() {
+            self.value
+        } else {
+            let mut out = Vec::with_capacity(self.value.len());
+            let mut rest = self.value;
+            while let Some(at) = memchr::memmem::find(rest, b"\r\n") {
+                out.extend_from_slice(rest.get(..at).unwrap_or(&[]));
+                rest = rest.get(at + 2..).unwrap_or(&[]);
             }
-            out.push(b);
-            i += 1;
-        }
-        let trimmed = trim_blanks(&out);
+            out.extend_from_slice(rest);
+            joined = out;
+            &joined
+        };
+        let trimmed = trim_blanks(value);
         match std::str::from_utf8(trimmed) {
             Ok(s) => s.to_owned(),
             Err(_) => trimmed.iter().map(|&b| char::from(b)).collect(),
@@ -303,8 +308,18 @@ fn parameters(p: &mut Cursor<'_>) -> Result<Vec<(String, String)>, &'static str>
     // each name would be quadratic in the parameters of one hostile header. Its error is the
     // one a check at each name would give: those names are the ones read before any syntax
     // error, and the message names neither the parameter nor where it is.
-    let mut names: HashSet<&str> = HashSet::with_capacity(params.len());
-    if params.iter().any(|(n, _)| !names.insert(n)) {
+    // A header of a real message has a few parameters: compared pairwise, with nothing to
+    // allocate or hash.
+    let repeated = if params.len() <= 16 {
+        params
+            .iter()
+            .enumerate()
+            .any(|(i, (n, _))| params.iter().take(i).any(|(m, _)| m == n))
+    } else {
+        let mut names: HashSet<&str> = HashSet::with_capacity(params.len());
+        params.iter().any(|(n, _)| !names.insert(n))
+    };
+    if repeated {
         return Err("a parameter given twice");
     }
     read.map(|()| params)
@@ -375,6 +390,9 @@ pub(crate) fn parameter(params: &[(String, String)], name: &str) -> Option<Strin
         if let Some(suffix) = n.strip_prefix(star.as_str()) {
             sections.entry(suffix).or_insert(v.as_str());
         }
+    }
+    if sections.is_empty() {
+        return None;
     }
     let mut out = String::new();
     let mut found = false;

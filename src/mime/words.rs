@@ -146,6 +146,26 @@ fn q_decode(text: &str) -> Option<Vec<u8>> {
 
 /// Bytes in a charset to text, for the charsets met in Italian mail.
 pub(crate) fn to_text(charset: &str, bytes: &[u8]) -> Option<String> {
+    // ASCII reads the same in every charset met here; most texts are.
+    if bytes.is_ascii()
+        && matches!(
+            charset,
+            "utf-8"
+                | "utf8"
+                | "us-ascii"
+                | "ascii"
+                | "iso-8859-1"
+                | "latin1"
+                | "iso8859-1"
+                | "l1"
+                | "iso-8859-15"
+                | "latin-9"
+                | "windows-1252"
+                | "cp1252"
+        )
+    {
+        return String::from_utf8(bytes.to_vec()).ok();
+    }
     match charset {
         "utf-8" | "utf8" | "us-ascii" | "ascii" => String::from_utf8(bytes.to_vec()).ok(),
         "iso-8859-1" | "latin1" | "iso8859-1" | "l1" => {

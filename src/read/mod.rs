@@ -31,7 +31,6 @@ mod visible;
 use entity::Split;
 
 use std::borrow::Cow;
-use std::collections::HashMap;
 use std::ops::Range;
 
 use crate::build::MessageKind;
@@ -308,54 +307,58 @@ struct Cx<'s> {
 
 /// The top-level header block as the checks read it: the fields of the one header model
 /// ([`mime::header::Field`](crate::mime::header::Field): name, value and span in the
-/// message), each value unfolded once, and an index by name so that a look-up costs the
-/// fields it finds, not the whole block.
+/// message), each value unfolded once and each name lower-cased once (with and without
+/// hyphens). A look-up scans the names: the checks look up a fixed set of names, so the cost
+/// is linear in the block, and a hash index costs more than it saves on the twenty-odd
+/// fields of a real message.
 pub(crate) struct Headers<'a> {
     pub block: HeaderBlock<'a>,
     /// Each field's value, unfolded.
     values: Vec<String>,
-    /// Field positions by name in lower case, and by name without hyphens too.
-    by_name: HashMap<String, Vec<usize>>,
-    by_loose: HashMap<String, Vec<usize>>,
+    /// Each field's name in lower case, and without hyphens too.
+    names: Vec<(String, String)>,
 }
 
 impl<'a> Headers<'a> {
     fn parse(source: &'a [u8]) -> Result<Self, Error> {
         let block = parse_block(source, HeaderLimits::default())?;
         let values = block.fields.iter().map(|f| f.unfolded()).collect();
-        let (mut by_name, mut by_loose) = (HashMap::new(), HashMap::new());
-        for (i, f) in block.fields.iter().enumerate() {
-            let lower = String::from_utf8_lossy(f.name).to_ascii_lowercase();
-            by_loose
-                .entry(lower.replace('-', ""))
-                .or_insert_with(Vec::new)
-                .push(i);
-            by_name.entry(lower).or_insert_with(Vec::new).push(i);
-        }
+        let names = block
+            .fields
+            .iter()
+            .map(|f| {
+                let lower = String::from_utf8_lossy(f.name).to_ascii_lowercase();
+                let loose = lower.replace('-', "");
+                (lower, loose)
+            })
+            .collect();
         Ok(Headers {
             block,
             values,
-            by_name,
-            by_loose,
+            names,
         })
     }
 
     /// Every value of a header, unfolded, in order, by name compared without case (and,
     /// with `loose`, without hyphens: `X-TipoRicevuta`, `X-Tiporicevuta`, `X-Tipo-Ricevuta`).
     pub(crate) fn all(&self, name: &str, loose: bool) -> Vec<&str> {
-        let lower = name.to_ascii_lowercase();
-        let found = if loose {
-            self.by_loose.get(&lower.replace('-', ""))
+        let want = if loose {
+            name.to_ascii_lowercase().replace('-', "")
         } else {
-            self.by_name.get(&lower)
+            name.to_ascii_lowercase()
         };
-        found
-            .map(|at| {
-                at.iter()
-                    .filter_map(|&i| self.values.get(i).map(String::as_str))
-                    .collect()
+        self.names
+            .iter()
+            .zip(&self.values)
+            .filter(|((lower, no_hyphen), _)| {
+                if loose {
+                    *no_hyphen == want
+                } else {
+                    *lower == want
+                }
             })
-            .unwrap_or_default()
+            .map(|(_, v)| v.as_str())
+            .collect()
     }
 
     pub(crate) fn first(&self, name: &str) -> Option<&str> {
