@@ -10,7 +10,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 seconds=${1:?usage: fuzz/run-all.sh SECONDS [TARGET...]}
 shift
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(daticert verify read ldif crl ocsp)
+[ ${#targets[@]} -gt 0 ] || targets=(daticert verify read ldif crl ocsp split_differential)
 mkdir -p "$here/logs"
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
 for t in "${targets[@]}"; do

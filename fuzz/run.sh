@@ -19,6 +19,8 @@ seeds=()
 # index.ldif, in place.
 case "$target" in
   crl | ocsp | ldif) seeds+=("$here/../tests/fixtures/pki") ;;
+  # The split's differential starts from the built messages of the two message targets.
+  split_differential) seeds+=("$here/seeds/read" "$here/seeds/verify") ;;
 esac
 shared="$here/../../shared/corpus"
 if [ -d "$shared" ]; then
