@@ -718,6 +718,14 @@ fn read_entity<'a>(
     };
     visible::check(m, headers, original.as_deref(), cx.store, options);
     if let Some(original) = original {
+        // The signature covers the carried message as it came; a multipart in it left open
+        // would let some readers show the unsigned bytes after it as its content.
+        if let Err(e) = multipart::check_closed(&original, 32) {
+            m.add(
+                DiagnosticCode::MimeAmbiguous,
+                format!("the carried message (postacert.eml): {e}"),
+            );
+        }
         if m.kind == Some(MessageKind::DeliveryShort) {
             match hashes(&original) {
                 Ok(h) => m.hashes = h,
