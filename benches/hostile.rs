@@ -11,6 +11,8 @@ mod common;
 
 use std::time::{Duration, Instant};
 
+use common::interleaved;
+
 use pecmail::daticert::{Daticert, ParseOptions};
 use pecmail::read::{ReadOptions, read};
 use pecmail::rules::{Submission, SubmissionPolicy, check_submission};
@@ -444,43 +446,6 @@ fn parse_validate_xml(xml: &[u8]) {
     }
 }
 
-/// Runs the functions in turn, round after round, until at least `min_rounds` rounds and
-/// `min_time` have passed (at most 10,000 rounds) after one warm-up round, and returns the
-/// median time of one run of each. Taking turns gives each the same share of what else runs
-/// on the machine; the order reverses every round, so that none always runs after the
-/// largest (whose freed memory the next one finds returned, or not, to the system).
-fn alternating(
-    fs: &mut [&mut dyn FnMut()],
-    min_rounds: usize,
-    min_time: Duration,
-) -> Vec<Duration> {
-    for f in fs.iter_mut() {
-        f();
-    }
-    let mut samples: Vec<Vec<Duration>> = fs.iter().map(|_| Vec::new()).collect();
-    let start = Instant::now();
-    let mut rounds = 0;
-    while rounds < min_rounds || (start.elapsed() < min_time && rounds < 10_000) {
-        let mut order: Vec<usize> = (0..fs.len()).collect();
-        if rounds % 2 == 1 {
-            order.reverse();
-        }
-        for i in order {
-            let t = Instant::now();
-            fs[i]();
-            samples[i].push(t.elapsed());
-        }
-        rounds += 1;
-    }
-    samples
-        .into_iter()
-        .map(|mut s| {
-            s.sort();
-            s[s.len() / 2]
-        })
-        .collect()
-}
-
 fn main() {
     let workloads = [
         Workload {
@@ -653,7 +618,7 @@ fn main() {
         let mut runs: Vec<_> = inputs.iter().map(|input| move || (w.run)(input)).collect();
         let mut fs: Vec<&mut dyn FnMut()> =
             runs.iter_mut().map(|f| f as &mut dyn FnMut()).collect();
-        let times = alternating(&mut fs, rounds, time);
+        let times = interleaved(&mut fs, rounds, time);
         let mut previous: Option<Duration> = None;
         for ((n, input), t) in sizes.iter().zip(&inputs).zip(times) {
             let ratio = previous

@@ -9,6 +9,7 @@ mod common;
 use std::path::Path;
 
 use common::now;
+use common::real::{Row, manifest};
 use common::{corpus_dir, openssl, scratch, skip_without_corpus};
 use pecmail::DiagnosticCode;
 use pecmail::build::MessageKind;
@@ -132,31 +133,6 @@ fn our_verdict(status: SignatureStatus) -> &'static str {
         SignatureStatus::Refused => "refused",
         _ => "unreadable",
     }
-}
-
-struct Row {
-    path: String,
-    kind: String,
-    tipo: String,
-    signature: String,
-}
-
-fn manifest(dir: &Path) -> Vec<Row> {
-    let text = std::fs::read_to_string(dir.join("manifest.tsv")).unwrap();
-    text.lines()
-        .skip(1)
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| {
-            let f: Vec<&str> = l.split('\t').collect();
-            assert_eq!(f.len(), 4, "{l}");
-            Row {
-                path: f[0].to_owned(),
-                kind: f[1].to_owned(),
-                tipo: f[2].to_owned(),
-                signature: f[3].to_owned(),
-            }
-        })
-        .collect()
 }
 
 fn deviations(m: &PecMessage<'_>) -> Vec<String> {

@@ -23,7 +23,9 @@ pub fn median<F: FnMut()>(mut f: F, min_iters: usize, min_time: Duration) -> Dur
 /// Runs the functions in turn, round after round, until at least `min_rounds` rounds and
 /// `min_time` have passed (at most 10,000 rounds) after one warm-up round, and returns the
 /// median time of one run of each. Interleaving gives every function the same share of
-/// whatever else the machine is doing, so that their ratios hold on a busy machine.
+/// whatever else the machine is doing, so that their ratios hold on a busy machine; the order
+/// reverses every other round, so that none always runs after the largest (whose freed
+/// memory the next one finds returned, or not, to the system).
 pub fn interleaved(
     fs: &mut [&mut dyn FnMut()],
     min_rounds: usize,
@@ -36,10 +38,14 @@ pub fn interleaved(
     let start = Instant::now();
     let mut rounds = 0;
     while rounds < min_rounds || (start.elapsed() < min_time && rounds < 10_000) {
-        for (f, s) in fs.iter_mut().zip(samples.iter_mut()) {
+        let mut order: Vec<usize> = (0..fs.len()).collect();
+        if rounds % 2 == 1 {
+            order.reverse();
+        }
+        for i in order {
             let t = Instant::now();
-            f();
-            s.push(t.elapsed());
+            fs[i]();
+            samples[i].push(t.elapsed());
         }
         rounds += 1;
     }

@@ -364,20 +364,6 @@ pub(crate) fn parameter(params: &[(String, String)], name: &str) -> Option<Strin
     if let Some((_, v)) = params.iter().find(|(n, _)| n == name) {
         return Some(v.clone());
     }
-    let extended = |v: &str, first: bool| -> String {
-        let (charset, text) = if first {
-            let mut parts = v.splitn(3, '\'');
-            match (parts.next(), parts.next(), parts.next()) {
-                (Some(c), Some(_), Some(t)) => (c.to_ascii_lowercase(), t),
-                _ => (String::from("us-ascii"), v),
-            }
-        } else {
-            (String::from("utf-8"), v)
-        };
-        let bytes = percent_decode(text);
-        super::words::to_text(&charset, &bytes)
-            .unwrap_or_else(|| String::from_utf8_lossy(&bytes).into_owned())
-    };
     let star = format!("{name}*");
     if let Some((_, v)) = params.iter().find(|(n, _)| *n == star) {
         return Some(extended(v, true));
@@ -407,6 +393,23 @@ pub(crate) fn parameter(params: &[(String, String)], name: &str) -> Option<Strin
         found = true;
     }
     found.then_some(out)
+}
+
+/// An RFC 2231 extended value as text: the first section carries `charset'language'`, the
+/// others are percent-encoded in that charset (read as UTF-8 when unknown).
+fn extended(v: &str, first: bool) -> String {
+    let (charset, text) = if first {
+        let mut parts = v.splitn(3, '\'');
+        match (parts.next(), parts.next(), parts.next()) {
+            (Some(c), Some(_), Some(t)) => (c.to_ascii_lowercase(), t),
+            _ => (String::from("us-ascii"), v),
+        }
+    } else {
+        (String::from("utf-8"), v)
+    };
+    let bytes = percent_decode(text);
+    super::words::to_text(&charset, &bytes)
+        .unwrap_or_else(|| String::from_utf8_lossy(&bytes).into_owned())
 }
 
 fn percent_decode(s: &str) -> Vec<u8> {
@@ -756,20 +759,6 @@ mod tests {
         if let Some((_, v)) = params.iter().find(|(n, _)| n == name) {
             return Some(v.clone());
         }
-        let extended = |v: &str, first: bool| -> String {
-            let (charset, text) = if first {
-                let mut parts = v.splitn(3, '\'');
-                match (parts.next(), parts.next(), parts.next()) {
-                    (Some(c), Some(_), Some(t)) => (c.to_ascii_lowercase(), t),
-                    _ => (String::from("us-ascii"), v),
-                }
-            } else {
-                (String::from("utf-8"), v)
-            };
-            let bytes = percent_decode(text);
-            crate::mime::words::to_text(&charset, &bytes)
-                .unwrap_or_else(|| String::from_utf8_lossy(&bytes).into_owned())
-        };
         if let Some((_, v)) = params.iter().find(|(n, _)| *n == format!("{name}*")) {
             return Some(extended(v, true));
         }
